@@ -1,0 +1,50 @@
+"""Command-line options shared by the commands that measure pages."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import click
+
+from ecoaudit.measure import MeasureOptions
+
+
+def parse_viewport(_context, _parameter, value: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d{2,5})\s*[xX]\s*(\d{2,5})\s*", value or "")
+    if not match:
+        raise click.BadParameter(f"{value!r} is not WIDTHxHEIGHT, for example 1920x1080.")
+    return int(match.group(1)), int(match.group(2))
+
+
+def default_concurrency() -> int:
+    """Pages measured at once: the protocol's waits overlap, so well above the core count."""
+    return max(2, min(16, 4 * (os.cpu_count() or 1)))
+
+
+def protocol_options(function):
+    """Decorate a command with the measurement protocol options."""
+    decorators = [
+        click.option("--viewport", default="1920x1080", show_default=True,
+                     callback=parse_viewport, help="Viewport WIDTHxHEIGHT."),
+        click.option("--wait-before", type=click.FloatRange(0, 120), default=3.0,
+                     show_default=True, help="Seconds to wait after load, before scrolling."),
+        click.option("--wait-after", type=click.FloatRange(0, 120), default=3.0,
+                     show_default=True, help="Seconds to wait after scrolling."),
+        click.option("--timeout", type=click.FloatRange(1, 3600), default=60.0,
+                     show_default=True, help="Seconds a page may take to load."),
+        click.option("--no-coverage", is_flag=True,
+                     help="Do not collect JS/CSS coverage (the unused-code rule becomes n/a)."),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+def measure_options(viewport: tuple[int, int], wait_before: float, wait_after: float,
+                    timeout: float, no_coverage: bool, **extra) -> MeasureOptions:
+    """MeasureOptions from the protocol options."""
+    return MeasureOptions(
+        viewport_width=viewport[0], viewport_height=viewport[1], wait_before=wait_before,
+        wait_after=wait_after, timeout=timeout, collect_coverage=not no_coverage, **extra,
+    )

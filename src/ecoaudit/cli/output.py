@@ -1,0 +1,53 @@
+"""Terminal output shared by commands: the pages table, failures, JSON files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ecoaudit.ecoindex import GRADE_COLOURS
+
+console = Console()
+error_console = Console(stderr=True)
+
+
+def print_pages_table(entries: list[dict], title: str | None = None) -> None:
+    """One line per page: URL, grade, score, size, requests, nodes."""
+    table = Table(title=title)
+    for name, justify in (("URL", "left"), ("Grade", "center"), ("Score", "right"),
+                          ("Size (KB)", "right"), ("Requests", "right"), ("Nodes", "right")):
+        table.add_column(name, justify=justify, overflow="fold")
+    for entry in entries:
+        score = entry.get("ecoindex")
+        label = entry["url"] + (f" [{entry['consent_state']}]"
+                                if entry.get("consent_state") not in (None, "none") else "")
+        if score is None:
+            table.add_row(Text(label), Text("-"), "-", "-", "-", Text("failed", style="red"))
+            continue
+        grade = Text(score["grade"], style=f"bold black on {GRADE_COLOURS[score['grade']]}")
+        table.add_row(Text(label), grade, str(score["score"]), f"{score['size_kb']:.1f}",
+                      str(score["requests"]), str(score["nodes"]))
+    console.print(table)
+
+
+def print_failures(entries: list[dict]) -> int:
+    """One clear line per page that could not be measured; returns how many."""
+    failed = [entry for entry in entries if entry.get("error")]
+    for entry in failed:
+        error_console.print(Text(f"Not measured: {entry['url']}: {entry['error']}"), style="red")
+    return len(failed)
+
+
+def write_json(document: dict, path: str) -> None:
+    """Write a JSON document to a file, with a clear error if it cannot be written."""
+    try:
+        Path(path).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+                              encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"Cannot write {path}: {error.strerror}.") from error
+    console.print(f"JSON written to {path}")

@@ -1,0 +1,166 @@
+"""Turning the HAR that Playwright recorded for one page into the Capture's request list.
+
+Counting follows the EcoIndex reference: every HAR entry is a request (redirects, errors, late
+fetches and iframe requests included), `data:` URIs are not, and the size is the bytes on the wire
+(Chrome's encodedDataLength, Playwright's `_transferSize`), headers included.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from ecoaudit import sniff
+from ecoaudit.capture import KEPT_RESPONSE_HEADERS, Request, TextStats
+
+TEXT_MIME_MARKERS = ("css", "javascript", "ecmascript", "html", "json", "xml", "svg", "text/")
+MAX_TEXT_BYTES_ANALYSED = 5_000_000
+
+
+def read_har(path: Path) -> tuple[dict, zipfile.ZipFile | None]:
+    """Open a HAR written as a .zip (bodies attached) or a plain .har file."""
+    if path.suffix == ".zip":
+        archive = zipfile.ZipFile(path)
+        return json.loads(archive.read("har.har")), archive
+    return json.loads(path.read_text(encoding="utf-8")), None
+
+
+def _headers(entries: list[dict]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for header in entries:
+        grouped.setdefault(header["name"].lower(), []).append(header["value"])
+    return grouped
+
+
+def _protocol(http_version: str | None) -> str | None:
+    if not http_version:
+        return None
+    version = http_version.lower()
+    if version in ("h2", "http/2", "http/2.0") or version.startswith("http/2"):
+        return "h2"
+    if version in ("h3", "http/3", "http/3.0") or "quic" in version:
+        return "h3"
+    return version
+
+
+def _body(archive: zipfile.ZipFile | None, content: dict) -> bytes | None:
+    name = content.get("_file")
+    if archive is None or not name:
+        return None
+    try:
+        return archive.read(name)
+    except KeyError:
+        return None
+
+
+def text_stats(body: bytes) -> TextStats:
+    """Facts about a text body that rules need (minification and compression heuristics)."""
+    text = body[:MAX_TEXT_BYTES_ANALYSED].decode("utf-8", errors="replace")
+    return TextStats(
+        length=len(text),
+        line_breaks=text.count("\n"),
+        semicolons=text.count(";"),
+        gzip_bytes=len(gzip.compress(body[:MAX_TEXT_BYTES_ANALYSED], compresslevel=6)),
+    )
+
+
+def _is_text(mime_type: str | None) -> bool:
+    return bool(mime_type) and any(marker in mime_type.lower() for marker in TEXT_MIME_MARKERS)
+
+
+def _transfer_bytes(entry: dict) -> int:
+    response = entry.get("response", {})
+    transfer = response.get("_transferSize", -1)
+    if isinstance(transfer, (int, float)) and transfer >= 0:
+        return int(transfer)
+    # Unknown (e.g. 206 media ranges): estimate from the headers and body sizes.
+    headers = max(response.get("headersSize", 0) or 0, 0)
+    body = response.get("bodySize", -1)
+    if not isinstance(body, (int, float)) or body < 0:
+        body = max(response.get("content", {}).get("size", 0) or 0, 0)
+    return int(headers + body)
+
+
+def _started_at(entry: dict) -> datetime | None:
+    try:
+        return datetime.fromisoformat(entry["startedDateTime"].replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return None
+
+
+def requests_from_har(har: dict, archive: zipfile.ZipFile | None = None) -> list[Request]:
+    """Every counted request of the page, in the order the browser started them."""
+    entries = [
+        entry for entry in har.get("log", {}).get("entries", [])
+        if not entry.get("request", {}).get("url", "").startswith("data:")
+    ]
+    entries.sort(key=lambda entry: entry.get("_monotonicTime", 0))
+    main_frame = next(
+        (entry.get("_frameref") for entry in entries if entry.get("_resourceType") == "document"),
+        None,
+    )
+    origin_time = _started_at(entries[0]) if entries else None
+    return [_request(entry, archive, main_frame, origin_time) for entry in entries]
+
+
+def _request(
+    entry: dict, archive: zipfile.ZipFile | None, main_frame: str | None,
+    origin_time: datetime | None,
+) -> Request:
+    request, response = entry.get("request", {}), entry.get("response", {})
+    content = response.get("content", {}) or {}
+    response_headers = _headers(response.get("headers", []))
+    request_headers = _headers(request.get("headers", []))
+    status = response.get("status")
+    failure = response.get("_failureText") or None
+    if not isinstance(status, int) or status <= 0:
+        status = None
+        failure = failure or "no response"
+    mime_type = content.get("mimeType") or (response_headers.get("content-type") or [None])[0]
+    started = _started_at(entry)
+    item = Request(
+        url=request.get("url", ""),
+        method=request.get("method", "GET"),
+        resource_type=entry.get("_resourceType"),
+        status=status,
+        mime_type=mime_type,
+        protocol=_protocol(response.get("httpVersion")),
+        transfer_bytes=_transfer_bytes(entry),
+        encoded_body_bytes=_non_negative(response.get("bodySize")),
+        decoded_body_bytes=_non_negative(content.get("size")),
+        response_headers={
+            name: ", ".join(values) for name, values in response_headers.items()
+            if name in KEPT_RESPONSE_HEADERS
+        },
+        set_cookie_bytes=[len(value) for value in response_headers.get("set-cookie", [])],
+        request_cookie_bytes=sum(len(value) for value in request_headers.get("cookie", [])),
+        from_cache=bool(entry.get("_fromCache") or entry.get("cache", {}).get("beforeRequest")),
+        from_service_worker=bool(response.get("_fromServiceWorker")),
+        frame="main" if entry.get("_frameref") in (None, main_frame) else "iframe",
+        started_ms=(
+            round((started - origin_time).total_seconds() * 1000, 1)
+            if started and origin_time else None
+        ),
+        duration_ms=_non_negative(entry.get("time")),
+        redirect_to=response.get("redirectURL") or None,
+        failure=failure,
+    )
+    body = _body(archive, content) if status and 200 <= status < 300 else None
+    if body is not None:
+        fmt = sniff.image_format(body[:4096]) if item.resource_type == "image" or (
+            mime_type or "").startswith("image/") else None
+        if fmt:
+            item.sniffed_format = fmt
+            item.animated = sniff.is_animated(body, fmt)
+        if _is_text(mime_type) and fmt is None:
+            item.text_stats = text_stats(body)
+    return item
+
+
+def _non_negative(value: object) -> int | None:
+    if isinstance(value, (int, float)) and value >= 0:
+        return int(value)
+    return None

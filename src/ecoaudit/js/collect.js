@@ -1,0 +1,99 @@
+// After the protocol: the DOM facts of the main frame, in one call.
+() => {
+  // Elements as EcoIndex counts them: every element, open shadow roots included,
+  // minus the descendants of <svg> (the <svg> itself counts). Iframe content is not counted.
+  let nodes = 0;
+  let maxDepth = 0;
+  // Iterative walk (deep DOMs would overflow a recursive one): [node, insideSvg, depth].
+  const stack = [[document, false, 0]];
+  while (stack.length > 0) {
+    const [root, insideSvg, level] = stack.pop();
+    if (level > maxDepth) maxDepth = level;
+    for (const element of root.children) {
+      if (!insideSvg) nodes += 1;
+      const childInsideSvg = insideSvg || element.localName === "svg";
+      if (element.shadowRoot) stack.push([element.shadowRoot, childInsideSvg, level + 1]);
+      stack.push([element, childInsideSvg, level + 1]);
+    }
+  }
+
+  const visible = (element, box) => {
+    if (box.width <= 0 || box.height <= 0) return false;
+    const style = getComputedStyle(element);
+    return style.visibility !== "hidden" && style.display !== "none" && style.opacity !== "0";
+  };
+  const images = [];
+  for (const image of Array.from(document.images).slice(0, 2000)) {
+    const box = image.getBoundingClientRect();
+    const src = image.currentSrc || image.src || "";
+    images.push({
+      url: src,
+      natural_width: image.naturalWidth,
+      natural_height: image.naturalHeight,
+      displayed_width: box.width,
+      displayed_height: box.height,
+      in_first_viewport: image.__ecoauditFirstViewport === true,
+      lazy: (image.getAttribute("loading") || "").toLowerCase() === "lazy",
+      visible: visible(image, box),
+      has_srcset: image.hasAttribute("srcset") || !!image.closest("picture"),
+      is_vector: /\.svg(\?|#|$)/i.test(src) || src.startsWith("data:image/svg"),
+    });
+  }
+  const media = [];
+  for (const element of Array.from(document.querySelectorAll("video, audio")).slice(0, 200)) {
+    media.push({
+      tag: element.localName,
+      src: element.currentSrc || element.src || null,
+      autoplay: element.autoplay,
+      playing: !element.paused && !element.ended,
+      muted: element.muted,
+      loop: element.loop,
+      preload: element.getAttribute("preload"),
+      width: element.videoWidth || 0,
+      height: element.videoHeight || 0,
+    });
+  }
+  const links = [];
+  const seen = new Set();
+  for (const anchor of document.querySelectorAll("a[href], area[href]")) {
+    const href = anchor.href;
+    if (typeof href !== "string" || seen.has(href) || links.length >= 5000) continue;
+    seen.add(href);
+    links.push({ url: href, text: (anchor.textContent || anchor.getAttribute("alt") || "").trim().slice(0, 200) });
+  }
+  const fonts = [];
+  if (document.fonts) {
+    for (const face of document.fonts) {
+      if (fonts.length >= 200) break;
+      fonts.push({ family: face.family.replace(/^["']|["']$/g, ""), style: face.style,
+                   weight: String(face.weight), status: face.status });
+    }
+  }
+  const inlineScripts = Array.from(document.scripts).filter(
+    (script) => !script.src && script.textContent.trim() !== "" &&
+      (script.type || "").toLowerCase() !== "application/ld+json").length;
+  const printSheet = document.querySelector(
+    'link[rel~="stylesheet"][media*="print"], style[media*="print"]') !== null;
+  return {
+    nodes,
+    title: document.title,
+    lang: document.documentElement ? document.documentElement.getAttribute("lang") : null,
+    images,
+    media,
+    links,
+    fonts,
+    permissions: Array.from(window.__ecoauditPermissions || []),
+    dom: {
+      iframes: document.querySelectorAll("iframe, frame").length,
+      plugins: document.querySelectorAll("object, embed").length,
+      empty_src: document.querySelectorAll(
+        'img[src=""], script[src=""], link[rel~="stylesheet"][href=""]').length,
+      inline_styles: document.querySelectorAll("style").length,
+      inline_scripts: inlineScripts,
+      stylesheets: document.querySelectorAll('link[rel~="stylesheet"]').length,
+      print_stylesheet: printSheet,
+      has_meta_viewport: document.querySelector('meta[name="viewport"]') !== null,
+      max_depth: maxDepth,
+    },
+  };
+}
