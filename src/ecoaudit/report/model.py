@@ -1,0 +1,71 @@
+"""Plain inputs of the reports: each site, its declared settings and its runs with page entries."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+OWN, BENCHMARK = "own", "benchmark"
+
+
+@dataclass
+class RunData:
+    """One run: its record (id, started_at, status, protocol, versions...) and its page entries."""
+
+    run: dict[str, Any]
+    pages: list[dict[str, Any]]
+
+    @property
+    def started_at(self) -> datetime | None:
+        return parse_time(self.run.get("started_at"))
+
+
+@dataclass
+class SiteData:
+    """One site as the reports see it; `runs` are oldest first."""
+
+    name: str
+    title: str | None = None
+    group: str = OWN
+    in_config: bool = True
+    base_url: str | None = None
+    page_views_per_year: int | None = None
+    budgets: dict[str, Any] = field(default_factory=dict)
+    targets: list[dict[str, Any]] | dict[str, Any] = field(default_factory=list)
+    runs: list[RunData] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.title or self.name
+
+    @property
+    def slug(self) -> str:
+        return site_slug(self.name)
+
+    @property
+    def latest(self) -> RunData | None:
+        return self.runs[-1] if self.runs else None
+
+    @property
+    def previous(self) -> RunData | None:
+        return self.runs[-2] if len(self.runs) > 1 else None
+
+
+def site_slug(name: str) -> str:
+    """A folder name for a site: lower-case letters, digits and hyphens only."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug or "site"
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A datetime from a datetime or an ISO 8601 string; None otherwise."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None

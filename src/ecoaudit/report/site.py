@@ -1,0 +1,73 @@
+"""Everything one site report shows, assembled from a SiteData by pure functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from ecoaudit.report.changes import RunChanges, compare_runs
+from ecoaudit.report.figures import RunFigures, run_figures
+from ecoaudit.report.model import RunData, SiteData
+from ecoaudit.report.pages import failed_pages, worst_pages
+from ecoaudit.report.rgesn_table import Criterion, RgesnRow, criteria_from_findings, rgesn_rows
+from ecoaudit.report.targets import TargetProgress, target_progress
+from ecoaudit.report.todo import TodoItem, rank_rules
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One run on the trend: when, and its key figures."""
+
+    run: RunData
+    figures: RunFigures
+
+
+@dataclass
+class SiteReport:
+    """The content of one site's report."""
+
+    site: SiteData
+    latest: RunFigures | None = None
+    trend: list[TrendPoint] = field(default_factory=list)
+    changes: RunChanges | None = None
+    worst: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+    todo: list[TodoItem] = field(default_factory=list)
+    rgesn: list[RgesnRow] = field(default_factory=list)
+    targets: list[TargetProgress] = field(default_factory=list)
+
+    @property
+    def has_runs(self) -> bool:
+        return bool(self.site.runs)
+
+    @property
+    def all_failed(self) -> bool:
+        return self.latest is not None and self.latest.pages_measured == 0
+
+
+def figures_of(site: SiteData, run: RunData) -> RunFigures:
+    """Key figures of one run of a site, with the site's budgets and page views."""
+    return run_figures(run.pages, site.budgets, site.page_views_per_year)
+
+
+def build_site_report(
+    site: SiteData, criteria: list[Criterion] | None = None, year: int | None = None
+) -> SiteReport:
+    """Assemble a site's report; `criteria` defaults to those its findings name."""
+    report = SiteReport(site=site)
+    if not site.runs:
+        return report
+    report.trend = [TrendPoint(run, figures_of(site, run)) for run in site.runs]
+    report.latest = report.trend[-1].figures
+    latest_pages = site.latest.pages
+    if site.previous is not None:
+        report.changes = compare_runs(site.previous.pages, latest_pages)
+    report.worst = worst_pages(latest_pages)
+    report.failed = failed_pages(latest_pages)
+    report.todo = rank_rules(latest_pages)
+    report.rgesn = rgesn_rows(latest_pages, criteria or criteria_from_findings(latest_pages))
+    this_year = year or datetime.now(UTC).year
+    report.targets = target_progress(
+        site.targets, report.trend[0].figures, report.latest, this_year
+    )
+    return report

@@ -1,0 +1,97 @@
+"""Progress against the targets a site declares in sites.toml.
+
+Two shapes are read: a list, `targets = [{ metric = "median_score", min = 70, by = 2027 }]`, or a
+table keyed by metric, `[sites.targets] median_score = { min = 70, by = 2027 }` (a bare number is a
+minimum for scores and shares, a maximum otherwise). Shares may be fractions (0.8) or percentages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ecoaudit.report.figures import RunFigures
+
+# Target metric names (as written in sites.toml) -> RunFigures attribute.
+METRICS = {
+    "median_score": "score_median",
+    "mean_score": "score_mean",
+    "share_c_or_better": "share_c_or_better",
+    "share_b_or_better": "share_b_or_better",
+    "share_within_budgets": "share_within_all_budgets",
+    "mean_size_kb": "size_kb_mean",
+    "mean_requests": "requests_mean",
+    "mean_nodes": "nodes_mean",
+    "mean_ges": "ges_mean",
+    "mean_water": "water_mean",
+    "mean_swd_global": "swd_global_mean",
+    "mean_swd_france": "swd_france_mean",
+}
+MET, ON_TRACK, LATE, UNKNOWN = "met", "pending", "late", "unknown"
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    """One target and where the site stands: first value measured, latest value, status."""
+
+    metric: str
+    bound: str  # "min" or "max"
+    limit: float
+    by: int | None
+    first_value: float | None
+    latest_value: float | None
+    status: str  # MET, ON_TRACK (not met, deadline not passed), LATE, UNKNOWN
+
+
+def normalise_targets(targets: list[dict[str, Any]] | dict[str, Any] | None) -> list[dict]:
+    """Targets as a list of `{metric, min|max, by}` dicts, whichever shape sites.toml used."""
+    if not targets:
+        return []
+    if isinstance(targets, list):
+        return [dict(target) for target in targets if isinstance(target, dict)]
+    normalised = []
+    for metric, value in targets.items():
+        if isinstance(value, dict):
+            normalised.append({"metric": metric, **value})
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            higher_is_better = metric.endswith("_score") or metric.startswith("share_")
+            normalised.append({"metric": metric, "min" if higher_is_better else "max": value})
+    return normalised
+
+
+def metric_value(figures: RunFigures | None, metric: str) -> float | None:
+    """Value of a target metric in a run's figures (None when unknown or not measured)."""
+    attribute = METRICS.get(metric)
+    if figures is None or attribute is None:
+        return None
+    return getattr(figures, attribute)
+
+
+def _limit(metric: str, value: float) -> float:
+    return value / 100 if metric.startswith("share_") and value > 1 else value
+
+
+def target_progress(
+    targets: list[dict[str, Any]] | dict[str, Any] | None,
+    first: RunFigures | None,
+    latest: RunFigures | None,
+    year: int,
+) -> list[TargetProgress]:
+    """Where each target stands in `year`, from the first and the latest run's figures."""
+    progress = []
+    for target in normalise_targets(targets):
+        metric = str(target.get("metric", ""))
+        bound = "min" if "min" in target else "max"
+        limit = _limit(metric, float(target.get(bound, 0)))
+        by = int(target["by"]) if target.get("by") is not None else None
+        value = metric_value(latest, metric)
+        if value is None:
+            status = UNKNOWN
+        elif (value >= limit) if bound == "min" else (value <= limit):
+            status = MET
+        else:
+            status = LATE if by is not None and year > by else ON_TRACK
+        progress.append(
+            TargetProgress(metric, bound, limit, by, metric_value(first, metric), value, status)
+        )
+    return progress
