@@ -1,0 +1,1 @@
+"""Alembic migrations of the results database, applied by `ecoaudit.store.migrate.upgrade`."""

@@ -1,0 +1,185 @@
+"""The tables: sites, runs, pages, captures (compressed, loaded on demand), findings, documents.
+
+Schema changes go through a new Alembic migration in `ecoaudit/migrations/versions/`; a test
+checks that the migrations and these models describe the same schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+JSON_TYPE = sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+RUN_STATUSES = ("running", "completed", "interrupted", "failed")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def url_key(url: str) -> str:
+    """SHA-256 of a URL: a fixed-size unique key (some URLs are too long for an index)."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+class UtcDateTime(sa.TypeDecorator):
+    """A timestamp always given back as an aware UTC datetime (SQLite keeps no time zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict] = {
+        dict[str, Any]: JSON_TYPE, list[Any]: JSON_TYPE, datetime: UtcDateTime,
+    }
+
+
+class Site(Base):
+    """One audited website, with a redacted snapshot of its configuration."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    title: Mapped[str | None] = mapped_column(sa.String(500))
+    group: Mapped[str] = mapped_column("site_group", sa.String(20), default="own")
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Run(Base):
+    """One crawl of a site: when, how (settings, protocol, versions), and how it ended."""
+
+    __tablename__ = "runs"
+    __table_args__ = (sa.Index("ix_runs_site_started", "site_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(default=utc_now)
+    ended_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(sa.String(20), default="running", index=True)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    protocol: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    tool_version: Mapped[str | None] = mapped_column(sa.String(50))
+    formula_version: Mapped[str | None] = mapped_column(sa.String(100))
+    browser_version: Mapped[str | None] = mapped_column(sa.String(200))
+    pages_ok: Mapped[int] = mapped_column(default=0)
+    pages_failed: Mapped[int] = mapped_column(default=0)
+    documents_count: Mapped[int] = mapped_column(default=0)
+    owner: Mapped[str | None] = mapped_column(sa.String(300))  # "host:pid" of the crawling process
+    resumed_count: Mapped[int] = mapped_column(default=0)
+
+    site: Mapped[Site] = relationship(lazy="joined")
+
+
+class Page(Base):
+    """One page measured in a run, in one consent state, with its scores."""
+
+    __tablename__ = "pages"
+    __table_args__ = (
+        sa.UniqueConstraint("run_id", "url_key", "consent_state", name="uq_pages_run_url_consent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(sa.Text)
+    url_key: Mapped[str] = mapped_column(sa.String(64))
+    consent_state: Mapped[str] = mapped_column(sa.String(10), default="none")
+    final_url: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[int | None]  # HTTP status of the final document
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    title: Mapped[str | None] = mapped_column(sa.Text)
+    depth: Mapped[int] = mapped_column(default=0)
+    source: Mapped[str] = mapped_column(sa.String(50), default="start")
+    measured_at: Mapped[datetime | None]
+    recorded_at: Mapped[datetime] = mapped_column(default=utc_now)
+    score: Mapped[int | None]
+    grade: Mapped[str | None] = mapped_column(sa.String(1))
+    ges: Mapped[float | None]
+    water: Mapped[float | None]
+    nodes: Mapped[int | None]
+    requests: Mapped[int | None]
+    size_kb: Mapped[float | None]
+    findings: Mapped[list[Any]] = mapped_column(default=list)
+    co2: Mapped[dict[str, Any] | None]
+
+    run: Mapped[Run] = relationship()
+
+
+class StoredCapture(Base):
+    """The full Capture of a page: zlib-compressed JSON of `Capture.to_dict()`."""
+
+    __tablename__ = "captures"
+
+    page_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True
+    )
+    schema_version: Mapped[int]
+    raw_bytes: Mapped[int]  # size of the JSON before compression
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class Finding(Base):
+    """One rule's result on one page: a flat copy of `pages.findings` for SQL aggregates."""
+
+    __tablename__ = "findings"
+    __table_args__ = (sa.Index("ix_findings_rule_status", "rule", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(sa.ForeignKey("pages.id", ondelete="CASCADE"), index=True)
+    rule: Mapped[str] = mapped_column(sa.String(100))
+    status: Mapped[str | None] = mapped_column(sa.String(20))
+    severity: Mapped[str | None] = mapped_column(sa.String(20))
+    value: Mapped[float | None]  # numeric values only; others stay in pages.findings
+    saving_bytes: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+
+class Document(Base):
+    """A document (PDF, DOCX, ...) linked from a page of a run: checked, not rendered."""
+
+    __tablename__ = "documents"
+    __table_args__ = (sa.UniqueConstraint("run_id", "url_key", name="uq_documents_run_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(sa.Text)
+    url_key: Mapped[str] = mapped_column(sa.String(64))
+    final_url: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[int | None]
+    content_type: Mapped[str | None] = mapped_column(sa.String(200))
+    size_bytes: Mapped[int | None] = mapped_column(sa.BigInteger)
+    found_on: Mapped[str | None] = mapped_column(sa.Text)
+    link_text: Mapped[str | None] = mapped_column(sa.Text)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_at: Mapped[datetime] = mapped_column(default=utc_now)

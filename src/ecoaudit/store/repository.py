@@ -1,0 +1,683 @@
+"""The repository API the crawler, the reports and the CLI call: `Store.open(...)` and its methods.
+
+Every write is one short transaction, committed before the method returns (a measured page is
+safe on disk at once) and retried when another process holds the write lock. Every method
+returns plain data (ints, dicts with ISO 8601 UTC strings), never ORM objects.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import socket
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from ecoaudit import __version__, ecoindex, jsondoc
+from ecoaudit.capture import Capture, Protocol
+from ecoaudit.store.capture_blob import compress_capture, decompress_capture
+from ecoaudit.store.database import (
+    display_url,
+    is_sqlite,
+    make_engine,
+    resolve_url,
+    retry_on_lock,
+    writer,
+)
+from ecoaudit.store.errors import DatabaseUnavailable, RunNotFound
+from ecoaudit.store.migrate import upgrade
+from ecoaudit.store.models import (
+    RUN_STATUSES,
+    Document,
+    Finding,
+    Page,
+    Run,
+    Site,
+    StoredCapture,
+    url_key,
+    utc_now,
+)
+from ecoaudit.store.redact import redact
+
+T = TypeVar("T")
+RESUMABLE_STATUSES = ("running", "interrupted")
+DOCUMENT_FIELDS = (
+    "final_url", "status", "content_type", "size_bytes", "found_on", "link_text", "error",
+)
+
+
+class Store:
+    """The results database. Open with `Store.open(url)`; use as a context manager or `close()`."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+        self._writer = writer(engine)
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """Open (and create or migrate) the database at `url`, $ECOAUDIT_DB or ./ecoaudit.db."""
+        resolved = resolve_url(url)
+        engine = make_engine(resolved)
+        try:
+            upgrade(engine)
+        except OperationalError as error:
+            engine.dispose()
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else "unreachable"
+            raise DatabaseUnavailable(
+                f"Cannot open the database {display_url(resolved)} ({reason}): check --db or "
+                "ECOAUDIT_DB, and that the database server is running."
+            ) from None
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, resolved)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- transactions -------------------------------------------------------------------------
+
+    def _read(self, action: Callable[[Session], T]) -> T:
+        def attempt() -> T:
+            with Session(self.engine) as session:
+                return action(session)
+
+        return retry_on_lock(attempt)
+
+    def _write(self, action: Callable[[Session], T], *, upsert: bool = False) -> T:
+        def attempt() -> T:
+            with Session(self._writer, expire_on_commit=False) as session, session.begin():
+                return action(session)
+
+        return retry_on_lock(attempt, retry_integrity=upsert)
+
+    # -- sites ----------------------------------------------------------------------------------
+
+    def upsert_site(
+        self, name: str, *, title: str | None = None, group: str = "own", config: dict | None = None
+    ) -> int:
+        """Create or update the site `name`; its config snapshot is stored redacted."""
+
+        def action(session: Session) -> int:
+            site = session.scalar(sa.select(Site).where(Site.name == name))
+            if site is None:
+                site = Site(name=name)
+                session.add(site)
+            site.title = title
+            site.group = group
+            site.config = _jsonable(redact(config or {}))
+            site.updated_at = utc_now()
+            session.flush()
+            return site.id
+
+        return self._write(action, upsert=True)
+
+    def sites(self) -> list[dict[str, Any]]:
+        """Every site, by name."""
+        return self._read(
+            lambda session: [
+                _site_dict(site) for site in session.scalars(sa.select(Site).order_by(Site.name))
+            ]
+        )
+
+    # -- runs -----------------------------------------------------------------------------------
+
+    def start_run(
+        self,
+        site_name: str,
+        *,
+        settings: dict | None = None,
+        protocol: dict | Protocol | None = None,
+        tool_version: str | None = __version__,
+        formula_version: str | None = ecoindex.FORMULA_VERSION,
+        browser_version: str | None = None,
+    ) -> int:
+        """A new run of `site_name` (the site is created if unknown), status 'running'."""
+        if isinstance(protocol, Protocol):
+            protocol = dataclasses.asdict(protocol)
+
+        def action(session: Session) -> int:
+            site = session.scalar(sa.select(Site).where(Site.name == site_name))
+            if site is None:
+                site = Site(name=site_name, config={})
+                session.add(site)
+                session.flush()
+            run = Run(
+                site_id=site.id,
+                status="running",
+                settings=_jsonable(redact(settings or {})),
+                protocol=_jsonable(redact(protocol or {})),
+                tool_version=tool_version,
+                formula_version=formula_version,
+                browser_version=browser_version,
+                owner=_this_process(),
+            )
+            session.add(run)
+            session.flush()
+            return run.id
+
+        return self._write(action, upsert=True)
+
+    def resume_run(self, run_id: int) -> None:
+        """Mark an interrupted run as running again, owned by this process."""
+
+        def action(session: Session) -> None:
+            run = _get_run(session, run_id)
+            run.status = "running"
+            run.ended_at = None
+            run.reason = None
+            run.owner = _this_process()
+            run.resumed_count += 1
+
+        self._write(action)
+
+    def finish_run(self, run_id: int, status: str, reason: str | None = None) -> None:
+        """End a run: 'completed', 'interrupted' or 'failed' (with a reason for the last two)."""
+        if status not in RUN_STATUSES or status == "running":
+            raise ValueError(f"finish_run status must be completed/interrupted/failed: {status!r}")
+
+        def action(session: Session) -> None:
+            run = _get_run(session, run_id)
+            run.status = status
+            run.reason = reason
+            run.ended_at = utc_now()
+            _refresh_counts(session, run)
+
+        self._write(action)
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        """One run as a dict (see `list_runs`); RunNotFound when there is none."""
+
+        def action(session: Session) -> dict[str, Any]:
+            rows = _run_rows(session, sa.select(Run).where(Run.id == run_id))
+            if not rows:
+                raise RunNotFound(
+                    f"There is no run {run_id} in this database: `ecoaudit runs` lists them."
+                )
+            return rows[0]
+
+        return self._read(action)
+
+    def list_runs(self, site_name: str | None = None) -> list[dict[str, Any]]:
+        """The runs of one site (or of all), newest first.
+
+        Keys: id, site, site_title, group, started_at, ended_at, status, reason, settings,
+        protocol, tool_version, formula_version, browser_version, pages_ok, pages_failed,
+        documents, resumed_count, score_mean (mean EcoIndex of measured pages, or None).
+        """
+        query = sa.select(Run).join(Run.site).order_by(Run.started_at.desc(), Run.id.desc())
+        if site_name is not None:
+            query = query.where(Site.name == site_name)
+        return self._read(lambda session: _run_rows(session, query))
+
+    def latest_run(self, site_name: str, status: str | None = "completed") -> dict | None:
+        """The newest run of `site_name` with `status` (any status when None), or None."""
+        query = (
+            sa.select(Run)
+            .join(Run.site)
+            .where(Site.name == site_name)
+            .order_by(Run.started_at.desc(), Run.id.desc())
+            .limit(1)
+        )
+        if status is not None:
+            query = query.where(Run.status == status)
+        rows = self._read(lambda session: _run_rows(session, query))
+        return rows[0] if rows else None
+
+    def find_run(self, spec: str | int, site_name: str | None = None) -> dict[str, Any]:
+        """The run a user named: an id, or 'latest' (newest completed run of `site_name`).
+
+        Without `site_name`, 'latest' works when the database holds a single site.
+        """
+        text = str(spec).strip()
+        if text.lower() != "latest":
+            if not text.isdigit():
+                raise RunNotFound(f"'{text}' is not a run: give a run id or 'latest'.")
+            run = self.run(int(text))
+            if site_name is not None and run["site"] != site_name:
+                raise RunNotFound(f"Run {text} belongs to site {run['site']}, not {site_name}.")
+            return run
+        if site_name is None:
+            names = [site["name"] for site in self.sites()]
+            if len(names) != 1:
+                raise RunNotFound(
+                    "'latest' needs --site SITE when the database holds "
+                    f"{len(names)} sites: `ecoaudit runs` lists them."
+                )
+            site_name = names[0]
+        run = self.latest_run(site_name)
+        if run is None:
+            raise RunNotFound(
+                f"Site {site_name} has no completed run: "
+                f"`ecoaudit runs {site_name}` lists its runs."
+            )
+        return run
+
+    def resumable_run(self, site_name: str) -> int | None:
+        """The run `crawl --resume` continues: the site's newest run, if it is still 'running'
+        or 'interrupted' and no live process on this machine is crawling it; else None."""
+        run = self.latest_run(site_name, status=None)
+        if run is None or run["status"] not in RESUMABLE_STATUSES:
+            return None
+        if run["status"] == "running" and _owner_alive(run["owner"]):
+            return None
+        return run["id"]
+
+    # -- pages ----------------------------------------------------------------------------------
+
+    def record_page(
+        self,
+        run_id: int,
+        *,
+        capture: Capture,
+        depth: int = 0,
+        source: str = "start",
+        findings: list[dict] | None = None,
+        co2: dict | None = None,
+    ) -> int:
+        """Store one measured page and commit at once; the same (url, consent state) recorded
+        again in the run replaces the earlier row (same page id) instead of adding one."""
+        url = capture.requested_url
+        consent = capture.protocol.consent or "none"
+        blob, raw_size = compress_capture(capture)
+        score = jsondoc.page_ecoindex(capture)
+        findings = _jsonable(findings or [])
+        co2 = _jsonable(co2)
+
+        def action(session: Session) -> int:
+            run = _get_run(session, run_id)
+            page = session.scalar(
+                sa.select(Page).where(
+                    Page.run_id == run_id,
+                    Page.url_key == url_key(url),
+                    Page.consent_state == consent,
+                )
+            )
+            if page is None:
+                page = Page(run_id=run_id, url=url, url_key=url_key(url), consent_state=consent)
+                session.add(page)
+            page.final_url = capture.final_url
+            page.status = capture.status
+            page.error = capture.error
+            page.title = capture.title
+            page.depth = depth
+            page.source = source
+            page.measured_at = _parse_time(capture.protocol.measured_at)
+            page.recorded_at = utc_now()
+            for name in ("score", "grade", "ges", "water", "nodes", "requests", "size_kb"):
+                setattr(page, name, getattr(score, name) if score else None)
+            page.findings = findings
+            page.co2 = co2
+            session.flush()
+            session.merge(
+                StoredCapture(
+                    page_id=page.id,
+                    schema_version=capture.schema_version,
+                    raw_bytes=raw_size,
+                    data=blob,
+                )
+            )
+            _replace_finding_rows(session, page.id, findings)
+            _refresh_counts(session, run)
+            return page.id
+
+        return self._write(action, upsert=True)
+
+    def update_page_scores(self, page_id: int, findings: list[dict], co2: dict | None) -> None:
+        """Replace the findings and CO2 of a stored page (for `rescore`)."""
+        findings = _jsonable(findings)
+        co2 = _jsonable(co2)
+
+        def action(session: Session) -> None:
+            page = session.get(Page, page_id)
+            if page is None:
+                raise RunNotFound(f"There is no page {page_id} in this database.")
+            page.findings = findings
+            page.co2 = co2
+            _replace_finding_rows(session, page_id, findings)
+
+        self._write(action)
+
+    def measured_urls(self, run_id: int) -> set[tuple[str, str]]:
+        """(url, consent_state) of every page already recorded in the run, failed ones included."""
+        return self._read(
+            lambda session: {
+                (url, consent)
+                for url, consent in session.execute(
+                    sa.select(Page.url, Page.consent_state).where(Page.run_id == run_id)
+                )
+            }
+        )
+
+    def load_capture(self, page_id: int) -> Capture:
+        """The full Capture stored for a page."""
+
+        def action(session: Session) -> Capture:
+            data = session.scalar(
+                sa.select(StoredCapture.data).where(StoredCapture.page_id == page_id)
+            )
+            if data is None:
+                raise RunNotFound(f"There is no stored capture for page {page_id}.")
+            return decompress_capture(data)
+
+        return self._read(action)
+
+    def page_summaries(self, run_id: int) -> list[dict[str, Any]]:
+        """The pages of a run without their captures (cheap), in the order they were measured.
+
+        Keys: page_id, run_id, url, final_url, consent_state, status, error, title, depth,
+        source, measured_at, score, grade, ges, water, nodes, requests, size_kb, findings, co2.
+        """
+        return self._read(
+            lambda session: [
+                _page_summary(page)
+                for page in session.scalars(
+                    sa.select(Page).where(Page.run_id == run_id).order_by(Page.id)
+                )
+            ]
+        )
+
+    def run_pages(self, run_id: int) -> list[dict[str, Any]]:
+        """The pages of a run as JSON document entries (`jsondoc.page_entry`), plus page_id,
+        depth and source; built from the stored captures."""
+
+        def action(session: Session) -> list[dict[str, Any]]:
+            rows = session.execute(
+                sa.select(Page, StoredCapture.data)
+                .join(StoredCapture, StoredCapture.page_id == Page.id)
+                .where(Page.run_id == run_id)
+                .order_by(Page.id)
+            )
+            return [
+                jsondoc.page_entry(
+                    decompress_capture(data),
+                    findings=page.findings,
+                    co2=page.co2,
+                    extra={"page_id": page.id, "depth": page.depth, "source": page.source},
+                )
+                for page, data in rows
+            ]
+
+        return self._read(action)
+
+    # -- documents ------------------------------------------------------------------------------
+
+    def record_document(self, run_id: int, *, url: str, **fields: Any) -> int:
+        """Store one linked document (fields: final_url, status, content_type, size_bytes,
+        found_on, link_text, error) and commit; the same URL again in a run updates it."""
+        unknown = set(fields) - set(DOCUMENT_FIELDS)
+        if unknown:
+            raise TypeError(f"record_document got unknown fields: {sorted(unknown)}")
+
+        def action(session: Session) -> int:
+            run = _get_run(session, run_id)
+            document = session.scalar(
+                sa.select(Document).where(
+                    Document.run_id == run_id, Document.url_key == url_key(url)
+                )
+            )
+            if document is None:
+                document = Document(run_id=run_id, url=url, url_key=url_key(url))
+                session.add(document)
+            for name in DOCUMENT_FIELDS:
+                if name in fields:
+                    setattr(document, name, fields[name])
+            document.recorded_at = utc_now()
+            session.flush()
+            _refresh_counts(session, run)
+            return document.id
+
+        return self._write(action, upsert=True)
+
+    def measured_documents(self, run_id: int) -> set[str]:
+        """URLs of the documents already recorded in the run (for resume)."""
+        return self._read(
+            lambda session: set(
+                session.scalars(sa.select(Document.url).where(Document.run_id == run_id))
+            )
+        )
+
+    def run_documents(self, run_id: int) -> list[dict[str, Any]]:
+        """The documents of a run, in the order they were recorded."""
+        return self._read(
+            lambda session: [
+                _document_dict(document)
+                for document in session.scalars(
+                    sa.select(Document).where(Document.run_id == run_id).order_by(Document.id)
+                )
+            ]
+        )
+
+    # -- whole runs, health ---------------------------------------------------------------------
+
+    def run_document(self, run_id: int) -> dict[str, Any]:
+        """The full JSON document of a run (the same shape as `crawl --json`)."""
+        run = self.run(run_id)
+        return jsondoc.build_document(
+            self.run_pages(run_id),
+            run["protocol"],
+            documents=self.run_documents(run_id),
+            run=run,
+        )
+
+    def integrity_check(self) -> bool:
+        """True when the database is sound: SQLite's integrity and foreign-key checks pass, and
+        on every backend each page has its capture and each run's counts match its rows."""
+
+        def action(session: Session) -> bool:
+            if is_sqlite(self.engine):
+                if session.execute(sa.text("PRAGMA integrity_check")).scalar() != "ok":
+                    return False
+                if session.execute(sa.text("PRAGMA foreign_key_check")).first() is not None:
+                    return False
+            pages_without_capture = session.scalar(
+                sa.select(sa.func.count(Page.id)).where(
+                    ~sa.exists().where(StoredCapture.page_id == Page.id)
+                )
+            )
+            if pages_without_capture:
+                return False
+            for run in session.scalars(sa.select(Run)):
+                ok, failed, documents = _counts(session, run.id)
+                if (run.pages_ok, run.pages_failed, run.documents_count) != (ok, failed, documents):
+                    return False
+            return True
+
+        return self._read(action)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _get_run(session: Session, run_id: int) -> Run:
+    run = session.get(Run, run_id)
+    if run is None:
+        raise RunNotFound(f"There is no run {run_id} in this database: `ecoaudit runs` lists them.")
+    return run
+
+
+def _counts(session: Session, run_id: int) -> tuple[int, int, int]:
+    ok = session.scalar(
+        sa.select(sa.func.count(Page.id)).where(Page.run_id == run_id, Page.error.is_(None))
+    )
+    failed = session.scalar(
+        sa.select(sa.func.count(Page.id)).where(Page.run_id == run_id, Page.error.is_not(None))
+    )
+    documents = session.scalar(
+        sa.select(sa.func.count(Document.id)).where(Document.run_id == run_id)
+    )
+    return ok or 0, failed or 0, documents or 0
+
+
+def _refresh_counts(session: Session, run: Run) -> None:
+    session.flush()
+    run.pages_ok, run.pages_failed, run.documents_count = _counts(session, run.id)
+
+
+def _replace_finding_rows(session: Session, page_id: int, findings: list[dict]) -> None:
+    session.execute(sa.delete(Finding).where(Finding.page_id == page_id))
+    for finding in findings:
+        if not isinstance(finding, dict) or not finding.get("rule"):
+            continue
+        session.add(
+            Finding(
+                page_id=page_id,
+                rule=str(finding["rule"])[:100],
+                status=_short_text(finding.get("status")),
+                severity=_short_text(finding.get("severity")),
+                value=_number(finding.get("value")),
+                saving_bytes=_integer(finding.get("saving_bytes")),
+            )
+        )
+
+
+def _run_rows(session: Session, query: sa.Select) -> list[dict[str, Any]]:
+    runs = list(session.scalars(query))
+    if not runs:
+        return []
+    means = dict(
+        session.execute(
+            sa.select(Page.run_id, sa.func.avg(Page.score))
+            .where(Page.run_id.in_([run.id for run in runs]), Page.score.is_not(None))
+            .group_by(Page.run_id)
+        ).all()
+    )
+    return [_run_dict(run, means.get(run.id)) for run in runs]
+
+
+def _run_dict(run: Run, score_mean: float | None) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "site": run.site.name,
+        "site_title": run.site.title,
+        "group": run.site.group,
+        "started_at": _iso(run.started_at),
+        "ended_at": _iso(run.ended_at),
+        "status": run.status,
+        "reason": run.reason,
+        "settings": run.settings,
+        "protocol": run.protocol,
+        "tool_version": run.tool_version,
+        "formula_version": run.formula_version,
+        "browser_version": run.browser_version,
+        "pages_ok": run.pages_ok,
+        "pages_failed": run.pages_failed,
+        "documents": run.documents_count,
+        "resumed_count": run.resumed_count,
+        "owner": run.owner,
+        "score_mean": round(float(score_mean), 1) if score_mean is not None else None,
+    }
+
+
+def _site_dict(site: Site) -> dict[str, Any]:
+    return {
+        "id": site.id,
+        "name": site.name,
+        "title": site.title,
+        "group": site.group,
+        "config": site.config,
+        "created_at": _iso(site.created_at),
+        "updated_at": _iso(site.updated_at),
+    }
+
+
+def _page_summary(page: Page) -> dict[str, Any]:
+    return {
+        "page_id": page.id,
+        "run_id": page.run_id,
+        "url": page.url,
+        "final_url": page.final_url,
+        "consent_state": page.consent_state,
+        "status": page.status,
+        "error": page.error,
+        "title": page.title,
+        "depth": page.depth,
+        "source": page.source,
+        "measured_at": _iso(page.measured_at),
+        "score": page.score,
+        "grade": page.grade,
+        "ges": page.ges,
+        "water": page.water,
+        "nodes": page.nodes,
+        "requests": page.requests,
+        "size_kb": page.size_kb,
+        "findings": page.findings,
+        "co2": page.co2,
+    }
+
+
+def _document_dict(document: Document) -> dict[str, Any]:
+    return {"url": document.url} | {name: getattr(document, name) for name in DOCUMENT_FIELDS}
+
+
+def _jsonable(value: Any) -> Any:
+    """The value as JSON would give it back (tuples become lists, odd types become strings)."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, default=str))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _integer(value: Any) -> int | None:
+    number = _number(value)
+    return int(number) if number is not None else None
+
+
+def _short_text(value: Any) -> str | None:
+    return None if value is None else str(value)[:20]
+
+
+def _this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_alive(owner: str | None) -> bool:
+    """True when `owner` ("host:pid") is another live process on this machine."""
+    if not owner or ":" not in owner:
+        return False
+    host, _, pid_text = owner.rpartition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
