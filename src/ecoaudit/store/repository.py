@@ -13,6 +13,7 @@ import os
 import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -62,10 +63,21 @@ class Store:
         self._writer = writer(engine)
 
     @classmethod
-    def open(cls, url: str | None = None) -> Store:
-        """Open (and create or migrate) the database at `url`, $ECOAUDIT_DB or ./ecoaudit.db."""
+    def open(cls, url: str | None = None, *, create: bool = True) -> Store:
+        """Open (and migrate) the database at `url`, $ECOAUDIT_DB or ./ecoaudit.db.
+
+        With `create=False` a SQLite file that does not exist is an error instead of being
+        created (for commands that only read).
+        """
         resolved = resolve_url(url)
         engine = make_engine(resolved)
+        database = engine.url.database
+        if not create and is_sqlite(engine) and database and not Path(database).exists():
+            engine.dispose()
+            raise DatabaseUnavailable(
+                f"There is no database file {database}: crawl a site first, or give the "
+                "right file with --db or ECOAUDIT_DB."
+            )
         try:
             upgrade(engine)
         except OperationalError as error:
