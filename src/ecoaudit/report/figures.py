@@ -79,7 +79,7 @@ def measured(page: dict[str, Any]) -> bool:
     return bool(page.get("ecoindex")) and not page.get("error")
 
 
-def swd_grams(page: dict[str, Any], grid: str) -> float | None:
+def swd_grams(page: dict[str, Any], grid: str = "global") -> float | None:
     """SWD grams of CO2e per view on the "global" or "france" grid, None when absent."""
     co2 = page.get("co2") or {}
     value = (co2.get(grid) or {}).get("grams_per_view")

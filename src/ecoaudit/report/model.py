@@ -54,8 +54,9 @@ class SiteData:
 
 
 def site_slug(name: str) -> str:
-    """A folder name for a site: lower-case letters, digits and hyphens only."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    """A folder name for a site: lower-case letters, digits, '_' and '-' only (site names of
+    sites.toml already are, so each keeps its own name)."""
+    slug = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-")
     return slug or "site"
 
 

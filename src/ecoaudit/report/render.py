@@ -1,0 +1,230 @@
+"""Write the HTML reports (and the key-figures CSV) from SiteData, with Jinja2 autoescaping.
+
+Layout of the output folder:
+    index.html, key-figures.csv                   the collectivité
+    <site>/index.html, trend.html, todo.html, rgesn.html
+    <site>/pages/index.html, list-<n>.html         every page of the latest run, paginated
+    <site>/pages/p<n>.html                         one page's details
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChainableUndefined, Environment, PackageLoader, select_autoescape
+
+from ecoaudit import __version__
+from ecoaudit.report import charts
+from ecoaudit.report.catalogues import RuleTexts, rgesn_criteria
+from ecoaudit.report.changes import CHANGE_POINTS
+from ecoaudit.report.collectivite import (
+    GRENOBLE_METROPOLE_2023,
+    NATIONAL_PUBLIC_SERVICE_MEAN_2022,
+    CollectiviteReport,
+    build_collectivite_report,
+)
+from ecoaudit.report.csvexport import key_figures_csv
+from ecoaudit.report.figures import swd_grams
+from ecoaudit.report.i18n import Translator
+from ecoaudit.report.model import SiteData
+from ecoaudit.report.pages import requests_by_domain, requests_by_type, third_party_domains
+from ecoaudit.report.rgesn_table import MANUAL, Criterion
+from ecoaudit.report.site import SiteReport, build_site_report
+
+PAGES_PER_LIST = 25
+TREND_ROWS = 24  # runs listed on the trend page (the chart shows them all)
+CSV_NAME = "key-figures.csv"
+PERCENT_METRICS = ("share_",)
+
+
+@dataclass
+class WrittenReports:
+    """Where the reports were written."""
+
+    out_dir: Path
+    index: Path
+    sites: dict[str, Path] = field(default_factory=dict)  # site name -> its index.html
+    files: list[Path] = field(default_factory=list)
+
+
+def environment() -> Environment:
+    """The Jinja2 environment of the report templates; everything is escaped unless marked safe."""
+    return Environment(
+        loader=PackageLoader("ecoaudit", "templates/report"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+class _Writer:
+    def __init__(self, out_dir: Path, lang: str, now: datetime) -> None:
+        self.out_dir = out_dir
+        self.t = Translator(lang)
+        self.env = environment()
+        self.rule_text = RuleTexts(lang)
+        self.common = {
+            "t": self.t, "version": __version__, "generated_at": now, "swd": swd_grams,
+            "rule_text": self.rule_text, "metric_label": self.metric_label,
+            "metric_value": self.metric_value, "change_points": CHANGE_POINTS,
+        }
+        self.written: list[Path] = []
+
+    def metric_label(self, metric: str) -> str:
+        key = f"metric_{metric}"
+        return self.t(key) if key in self.t._messages else metric
+
+    def metric_value(self, metric: str, value: float | None) -> str:
+        if metric.startswith(PERCENT_METRICS):
+            return self.t.percent(value)
+        return self.t.number(value, 1)
+
+    def write(self, relative: str, template: str, **context: Any) -> Path:
+        path = self.out_dir / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        html = self.env.get_template(template).render(**self.common, **context)
+        path.write_text(html, encoding="utf-8")
+        self.written.append(path)
+        return path
+
+    # -- charts ----------------------------------------------------------------------------
+
+    def grade_chart(self, report: SiteReport) -> Any:
+        counts = report.latest.grade_counts if report.latest else {}
+        values = ", ".join(f"{grade} {count}" for grade, count in counts.items())
+        return charts.grade_distribution(
+            counts, self.t("grades"), self.t("chart_grades_desc", values=values)
+        )
+
+    def trend_chart(self, report: SiteReport) -> Any:
+        points = report.trend
+        labels = [self.t.short_date(point.run.started_at) for point in points]
+        description = self.t(
+            "chart_trend_desc",
+            first=labels[0] if labels else "–",
+            last=labels[-1] if labels else "–",
+            count=len(points),
+        )
+        return charts.trend(
+            labels,
+            [
+                charts.Series(self.t("mean_score"), "#0550ae",
+                              [p.figures.score_mean for p in points]),
+                charts.Series(self.t("median_score"), "#1f2328",
+                              [p.figures.score_median for p in points], dash="5 3"),
+            ],
+            self.t("chart_trend_title"),
+            description,
+        )
+
+    def sites_chart(self, collectivite: CollectiviteReport) -> Any:
+        bars = [
+            charts.Bar(r.site.label, r.latest.score_median if r.latest else None)
+            for r in collectivite.own.sites
+        ] + [
+            charts.Bar(r.site.label, r.latest.score_median if r.latest else None, benchmark=True)
+            for r in collectivite.benchmark.sites
+        ]
+        references = [(self.t("national"), NATIONAL_PUBLIC_SERVICE_MEAN_2022)]
+        return charts.site_comparison(
+            bars, references, self.t("chart_sites_title"), self.t("chart_sites_desc")
+        )
+
+
+def _page_hrefs(report: SiteReport) -> dict[str, str]:
+    """Detail file (relative to the site folder's pages/) of each page URL of the latest run."""
+    if report.site.latest is None:
+        return {}
+    return {page["url"]: f"p{n}.html" for n, page in enumerate(report.site.latest.pages, 1)}
+
+
+def _write_site(writer: _Writer, report: SiteReport, criteria: list[Criterion]) -> Path:
+    site = report.site
+    folder = site.slug
+    pages_dir = writer.out_dir / folder / "pages"
+    if pages_dir.is_dir():
+        shutil.rmtree(pages_dir)  # detail pages of an earlier, longer run
+    hrefs = _page_hrefs(report)
+    site_hrefs = {url: f"pages/{href}" for url, href in hrefs.items()}
+    context = {"site": site, "report": report}
+    trend_chart = writer.trend_chart(report) if report.has_runs else ""
+    index = writer.write(
+        f"{folder}/index.html", "site.html", **context, hrefs=site_hrefs,
+        grade_chart=writer.grade_chart(report), trend_chart=trend_chart,
+        target_rows=[{"site": site.label, "target": target} for target in report.targets],
+        with_site=False,
+    )
+    if not report.has_runs:
+        return index
+    writer.write(
+        f"{folder}/trend.html", "trend.html", **context, trend_chart=trend_chart,
+        trend_rows=list(reversed(report.trend))[:TREND_ROWS],
+    )
+    writer.write(f"{folder}/todo.html", "todo.html", **context)
+    by_id = {row.criterion.id: row for row in report.rgesn}
+    rows = [by_id.get(c.id) for c in criteria] if criteria else report.rgesn
+    rows = [row for row in rows if row is not None]
+    writer.write(
+        f"{folder}/rgesn.html", "rgesn.html", **context,
+        checked_rows=[row for row in rows if row.criterion.check != MANUAL],
+        manual_rows=[row for row in rows if row.criterion.check == MANUAL],
+    )
+    pages = site.latest.pages
+    chunks = [pages[i:i + PAGES_PER_LIST] for i in range(0, len(pages), PAGES_PER_LIST)] or [[]]
+    names = ["index.html"] + [f"list-{n}.html" for n in range(2, len(chunks) + 1)]
+    for number, (chunk, name) in enumerate(zip(chunks, names, strict=True), 1):
+        writer.write(
+            f"{folder}/pages/{name}", "pages_list.html", **context, hrefs=hrefs,
+            list_pages=chunk, list_number=number, list_count=len(chunks),
+            previous_list=names[number - 2] if number > 1 else None,
+            next_list=names[number] if number < len(chunks) else None,
+        )
+    for page in pages:
+        findings = page.get("findings") or []
+        failing = [f for f in findings if f.get("status") in ("fail", "warn")]
+        failing.sort(key=lambda f: (f["status"] != "fail", -(f.get("saving_bytes") or 0)))
+        writer.write(
+            f"{folder}/pages/{hrefs[page['url']]}", "page.html", **context, page=page,
+            by_type=requests_by_type(page), by_domain=requests_by_domain(page),
+            third_parties=third_party_domains(page), failing=failing,
+            passed_count=sum(f.get("status") == "pass" for f in findings),
+        )
+    return index
+
+
+def render_reports(
+    sites: list[SiteData],
+    out_dir: Path,
+    lang: str = "fr",
+    now: datetime | None = None,
+) -> WrittenReports:
+    """Write the collectivité report, each site's report and the key-figures CSV to `out_dir`."""
+    moment = now or datetime.now(UTC)
+    writer = _Writer(Path(out_dir), lang, moment)
+    criteria = rgesn_criteria()
+    reports = [build_site_report(site, criteria or None, year=moment.year) for site in sites]
+    collectivite = build_collectivite_report(reports)
+    written = WrittenReports(out_dir=Path(out_dir), index=Path(out_dir) / "index.html")
+    for report in reports:
+        written.sites[report.site.name] = _write_site(writer, report, criteria)
+    target_rows = [
+        {"site": r.site.label, "target": target}
+        for r in collectivite.own.sites
+        for target in r.targets
+    ]
+    writer.write(
+        "index.html", "index.html", report=collectivite,
+        sites_chart=writer.sites_chart(collectivite), target_rows=target_rows,
+        national_mean=NATIONAL_PUBLIC_SERVICE_MEAN_2022, grenoble=GRENOBLE_METROPOLE_2023,
+    )
+    csv_path = Path(out_dir) / CSV_NAME
+    csv_path.write_text(key_figures_csv(collectivite), encoding="utf-8")
+    written.files = [*writer.written, csv_path]
+    return written
+
