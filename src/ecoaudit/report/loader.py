@@ -1,0 +1,107 @@
+"""Read the store (and optionally sites.toml) into the plain SiteData the reports are built from.
+
+Only the latest run of each site is read with its captures (requests for the page details);
+earlier runs are read as page summaries, which is all the trend and the changes need.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ecoaudit.errors import EcoauditError
+from ecoaudit.report.model import OWN, RunData, SiteData
+
+REPORTED_STATUSES = ("completed", "interrupted", "failed")  # a running run is not finished
+
+
+class UnknownSite(EcoauditError):
+    """A site named on the command line is neither in the database nor in sites.toml."""
+
+
+def summary_entry(summary: dict[str, Any]) -> dict[str, Any]:
+    """A page entry (jsondoc shape) from a store page summary, without requests."""
+    measured = summary.get("score") is not None and not summary.get("error")
+    return {
+        "url": summary["url"],
+        "final_url": summary.get("final_url"),
+        "status": summary.get("status"),
+        "error": summary.get("error"),
+        "title": summary.get("title"),
+        "consent_state": summary.get("consent_state"),
+        "ecoindex": {
+            key: summary.get(key)
+            for key in ("score", "grade", "ges", "water", "nodes", "requests", "size_kb")
+        } if measured else None,
+        "requests": [],
+        "findings": summary.get("findings") or [],
+        "co2": summary.get("co2"),
+        "page_id": summary.get("page_id"),
+    }
+
+
+def _settings_of(config_site: Any, stored: dict[str, Any] | None) -> dict[str, Any]:
+    """Budgets, targets, page views, title and base URL: from sites.toml, else the stored copy."""
+    if config_site is not None:
+        return {
+            "title": config_site.title,
+            "group": config_site.group,
+            "budgets": dict(config_site.budgets),
+            "targets": config_site.targets,
+            "page_views_per_year": config_site.page_views_per_year,
+            "base_url": config_site.start_urls[0] if config_site.start_urls else None,
+        }
+    snapshot = (stored or {}).get("config") or {}
+    start_urls = snapshot.get("start_urls") or []
+    return {
+        "title": (stored or {}).get("title") or snapshot.get("title"),
+        "group": (stored or {}).get("group") or snapshot.get("group") or OWN,
+        "budgets": snapshot.get("budgets") or {},
+        "targets": snapshot.get("targets") or [],
+        "page_views_per_year": snapshot.get("page_views_per_year"),
+        "base_url": start_urls[0] if start_urls else None,
+    }
+
+
+def _runs_of(store: Any, name: str) -> list[RunData]:
+    runs = [r for r in store.list_runs(name) if r.get("status") in REPORTED_STATUSES]
+    runs.reverse()  # oldest first
+    loaded = []
+    for index, run in enumerate(runs):
+        if index == len(runs) - 1:
+            pages = store.run_pages(run["id"])
+        else:
+            pages = [summary_entry(s) for s in store.page_summaries(run["id"])]
+        loaded.append(RunData(run=run, pages=pages))
+    return loaded
+
+
+def load_sites(store: Any, config: Any = None, names: list[str] | None = None) -> list[SiteData]:
+    """Every site of the store and of `config` (a loaded sites.toml, optional), or only `names`.
+
+    Sites in the store but not in `config` are marked `in_config=False`; sites in `config` with
+    no run yet come with no runs. Without a config, every stored site counts as configured.
+    """
+    stored = {site["name"]: site for site in store.sites()}
+    configured = {site.name: site for site in config.sites} if config is not None else {}
+    every = sorted(set(stored) | set(configured))
+    if names:
+        unknown = [name for name in names if name not in every]
+        if unknown:
+            known = ", ".join(every) or "none"
+            raise UnknownSite(
+                f"No site named {unknown[0]} in the database or sites.toml (known: {known}); "
+                "check the name."
+            )
+        every = [name for name in every if name in names]
+    sites = []
+    for name in every:
+        settings = _settings_of(configured.get(name), stored.get(name))
+        sites.append(
+            SiteData(
+                name=name,
+                in_config=config is None or name in configured,
+                runs=_runs_of(store, name) if name in stored else [],
+                **settings,
+            )
+        )
+    return sites
