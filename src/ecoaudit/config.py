@@ -35,7 +35,7 @@ from ecoaudit.urls import (
 
 ROBOTS_TOKEN = "ecoaudit"
 DEFAULT_USER_AGENT = f"ecoaudit/{__version__} (+https://github.com/ecoaudit/ecoaudit)"
-GROUPS = ("own", "benchmark")
+GROUPS = ("own", "benchmark", "partner")
 REDACTED = "***"
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -108,7 +108,7 @@ def _name(value: Any) -> str:
 
 def _group(value: Any) -> str:
     if value not in GROUPS:
-        raise _Invalid('"own" or "benchmark"')
+        raise _Invalid('"own", "benchmark" or "partner"')
     return value
 
 
