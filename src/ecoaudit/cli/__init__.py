@@ -26,6 +26,7 @@ def _register() -> None:
     # One import per sub-command module; each module adds its commands to `cli`.
     from ecoaudit.cli import audit  # noqa: F401
     from ecoaudit.cli import report  # noqa: F401
+    from ecoaudit.cli import runs  # noqa: F401
 
 
 def main() -> None:
