@@ -1,0 +1,77 @@
+"""CSS and JavaScript: minified, and used by the page (RGESN 6.5)."""
+
+from __future__ import annotations
+
+from ecoaudit.capture import Capture, TextStats
+from ecoaudit.rules.checks.resources import body_bytes, is_answered, kilobytes, kind
+from ecoaudit.rules.finding import Evidence
+from ecoaudit.rules.registry import CheckContext, NotApplicable, Outcome, check, require
+
+
+def looks_minified(stats: TextStats) -> bool:
+    """Heuristic: almost no line breaks, or several statements and 100+ characters per line."""
+    if stats.line_breaks < 2:
+        return True
+    return (stats.semicolons / stats.line_breaks > 1
+            and stats.line_breaks / max(stats.length, 1) < 0.01)
+
+
+@check("minified-css-js")
+def minified_css_js(capture: Capture, context: CheckContext) -> Outcome:
+    """Share of the site's CSS and JavaScript bytes that look minified."""
+    files = [r for r in capture.requests
+             if kind(r) in ("css", "js") and is_answered(r) and not context.is_third_party(r.url)]
+    analysed = [r for r in files if r.text_stats is not None and r.text_stats.length > 0]
+    if not analysed:
+        reason = ("le contenu des CSS/JS n'a pas été analysé" if files
+                  else "aucun fichier CSS ou JavaScript du site")
+        raise NotApplicable(reason)
+    total = sum(r.text_stats.length for r in analysed)
+    evidence = []
+    for request in analysed:
+        stats = request.text_stats
+        if looks_minified(stats):
+            continue
+        evidence.append(Evidence(
+            url=request.url, bytes=body_bytes(request),
+            detail=f"{kind(request)} non minifié : {stats.line_breaks} lignes, "
+                   f"{stats.length / stats.line_breaks:.0f} caractères par ligne"))
+    share = 100 * (total - sum(r.text_stats.length for r in analysed
+                               if not looks_minified(r.text_stats))) / total
+    if share >= context["pass_percent"]:
+        status = "pass"
+    else:
+        status = "warn" if share >= context["warn_percent"] else "fail"
+    return Outcome(
+        status=status,
+        value=round(share, 1),
+        threshold={key: context[key] for key in ("pass_percent", "warn_percent")},
+        evidence=sorted(evidence, key=lambda item: item.bytes or 0, reverse=True),
+    )
+
+
+@check("unused-css-js")
+def unused_css_js(capture: Capture, context: CheckContext) -> Outcome:
+    """Scripts and stylesheets whose unused bytes (browser coverage) exceed the limits."""
+    coverage = require(capture.coverage, "la couverture CSS/JS du navigateur")
+    evidence = []
+    for item in coverage:
+        unused = max(0, item.total_bytes - item.used_bytes)
+        limit = context["min_js_unused_bytes" if item.kind == "js" else "min_css_unused_bytes"]
+        if unused >= limit:
+            share = 100 * unused / item.total_bytes if item.total_bytes else 0
+            evidence.append(Evidence(url=item.url, bytes=item.total_bytes, saving_bytes=unused,
+                                     detail=f"{item.kind} : {kilobytes(unused)} inutilisés "
+                                            f"({share:.0f} %)"))
+    unused_total = sum(item.saving_bytes or 0 for item in evidence)
+    if not evidence:
+        status = "pass"
+    else:
+        status = "fail" if unused_total >= context["fail_total_unused_bytes"] else "warn"
+    return Outcome(
+        status=status,
+        value=unused_total,
+        threshold={key: context[key] for key in
+                   ("min_js_unused_bytes", "min_css_unused_bytes", "fail_total_unused_bytes")},
+        evidence=sorted(evidence, key=lambda item: item.saving_bytes or 0, reverse=True),
+    )

@@ -1,0 +1,109 @@
+"""Generate docs/rules.md from the rule files, and refresh the copy shipped in the package.
+
+    python -m ecoaudit.rules.docs
+
+docs/rules.md and src/ecoaudit/data/rules/ are generated: edit rules/*.toml, then run this.
+A test fails when either is out of date.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from ecoaudit.rules.catalogue import Catalogue
+from ecoaudit.rules.engine import PACKAGED_RULE_DIRECTORY, SOURCE_RULE_DIRECTORY, load_catalogue
+
+DOCS_FILE = SOURCE_RULE_DIRECTORY.parent / "docs" / "rules.md"
+_REFERENCE_NAMES = {
+    "rgesn": "RGESN 2024", "greenit": "GreenIT-Analysis", "lighthouse": "Lighthouse",
+}
+
+
+def _value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _section(rule) -> list[str]:
+    lines = [
+        f'<a id="{rule.id}"></a>',
+        "",
+        f"## `{rule.id}` — {rule.title['fr']}",
+        "",
+        f"*{rule.title['en']}* · sévérité / severity : **{rule.severity}** · "
+        f"portée / scope : {rule.scope} · RGESN 2024 : {', '.join(rule.rgesn)}",
+        "",
+    ]
+    for key, heading in (("checks", "Ce qui est vérifié / What it checks"),
+                         ("why", "Pourquoi / Why it matters"),
+                         ("fix", "Comment corriger / How to fix")):
+        lines += [f"### {heading}", "", rule.text(key, "fr"), "", f"*{rule.text(key, 'en')}*", ""]
+    lines += ["### Exemple / Example", ""]
+    if "bad" in rule.example:
+        lines += ["À éviter / Avoid :", "", "```", rule.example["bad"], "```", ""]
+    lines += ["À faire / Do :", "", "```", rule.example["good"], "```", ""]
+    lines += ["### Références / References", ""]
+    for key, items in rule.references.items():
+        lines.append(f"- {_REFERENCE_NAMES[key]} : {', '.join(items)}")
+    lines.append("")
+    if rule.thresholds:
+        lines += ["### Seuils par défaut / Default thresholds", "",
+                  "| clé / key | valeur / value |", "|---|---|"]
+        lines += [f"| `{key}` | `{_value(value)}` |" for key, value in rule.thresholds.items()]
+        lines.append("")
+    return lines
+
+
+def render_markdown(catalogue: Catalogue) -> str:
+    """The whole docs/rules.md text for a catalogue."""
+    lines = [
+        "# Règles d'écoconception / Eco-design rules",
+        "",
+        "<!-- Generated from rules/*.toml by `python -m ecoaudit.rules.docs`: do not edit. -->",
+        "",
+        "Chaque règle est un fichier de `rules/` et une fonction de vérification pure appliquée à "
+        "la capture d'une page. Statuts : `pass`, `warn`, `fail`, `na` (non applicable, avec la "
+        "raison), `manual` (preuve manuelle nécessaire). Les seuils se remplacent par site "
+        "(sites.toml) ou à l'appel.",
+        "",
+        "*Each rule is a file in `rules/` plus a pure check function applied to a page capture. "
+        "Thresholds can be overridden per site (sites.toml) or per invocation.*",
+        "",
+        "| règle / rule | titre | sévérité | portée | RGESN 2024 |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| [`{rule.id}`](#{rule.id}) | {rule.title['fr']} | {rule.severity} | "
+              f"{rule.scope} | {', '.join(rule.rgesn)} |" for rule in catalogue]
+    lines.append("")
+    for rule in catalogue:
+        lines += _section(rule)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def sync_packaged_copy(source: Path = SOURCE_RULE_DIRECTORY,
+                       target: Path = PACKAGED_RULE_DIRECTORY) -> None:
+    """Make the package's copy of the rule files identical to `rules/`."""
+    target.mkdir(parents=True, exist_ok=True)
+    wanted = {path.name for path in source.glob("*.toml")}
+    for stale in target.glob("*.toml"):
+        if stale.name not in wanted:
+            stale.unlink()
+    for path in source.glob("*.toml"):
+        shutil.copyfile(path, target / path.name)
+
+
+def main() -> None:
+    catalogue = load_catalogue(SOURCE_RULE_DIRECTORY)
+    DOCS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    DOCS_FILE.write_text(render_markdown(catalogue), encoding="utf-8")
+    sync_packaged_copy()
+    print(f"wrote {DOCS_FILE} and {PACKAGED_RULE_DIRECTORY}/ ({len(catalogue)} rules)")
+
+
+if __name__ == "__main__":
+    main()

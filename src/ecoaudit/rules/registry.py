@@ -1,0 +1,84 @@
+"""Check functions, registered under their rule id, and what they receive and return.
+
+A page check is `check(capture: Capture, context: CheckContext) -> Outcome`.
+A site check (rule scope "site") is `check(captures: list[Capture], context) -> Outcome`,
+given the measured pages of one site.
+A check raises `NotApplicable(reason)` when the capture lacks what it needs (use `require`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from ecoaudit import parties
+from ecoaudit.rules.finding import Evidence
+
+T = TypeVar("T")
+
+
+class NotApplicable(Exception):
+    """The rule does not apply to this capture; the message says why."""
+
+
+@dataclass
+class Outcome:
+    """What a check returns; the engine adds the rule's id, severity and RGESN criteria."""
+
+    status: str
+    value: int | float | str | None = None
+    threshold: Any = None
+    evidence: list[Evidence] = field(default_factory=list)
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """The thresholds in force for one rule, and who the first party is."""
+
+    rule_id: str
+    thresholds: dict[str, Any]
+    first_party_hosts: tuple[str, ...]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.thresholds[key]
+
+    def is_third_party(self, url: str) -> bool:
+        return parties.is_third_party(url, list(self.first_party_hosts))
+
+
+@dataclass(frozen=True)
+class RegisteredCheck:
+    rule_id: str
+    scope: str
+    function: Callable[..., Outcome]
+
+
+CHECKS: dict[str, RegisteredCheck] = {}
+
+
+def check(rule_id: str, *, scope: str = "page") -> Callable[[T], T]:
+    """Register the decorated function as the check of `rule_id`."""
+
+    def register(function: T) -> T:
+        if rule_id in CHECKS:
+            raise RuntimeError(f"two check functions are registered for rule '{rule_id}'")
+        CHECKS[rule_id] = RegisteredCheck(rule_id, scope, function)  # type: ignore[arg-type]
+        return function
+
+    return register
+
+
+def require(value: T | None, what: str) -> T:
+    """`value`, or NotApplicable when the capture did not gather it (older capture, failure)."""
+    if value is None:
+        raise NotApplicable(f"la capture ne contient pas {what} (capture ancienne ou incomplète)")
+    return value
+
+
+def registered_checks() -> dict[str, RegisteredCheck]:
+    """Every check function, once all check modules are imported."""
+    from ecoaudit.rules import checks  # noqa: F401 - importing registers the checks
+
+    return CHECKS
