@@ -1,21 +1,17 @@
-"""What the reports need from the rule catalogue and the RGESN 2024 list, read once.
+"""The rule wording the reports show (title, why, how to fix, example), from the catalogue.
 
 The reports still render when the catalogue cannot be loaded (for example a broken local rule
-file): rule ids then stand in for titles, and the RGESN table lists the criteria findings name.
+file): rule ids then stand in for titles.
 """
 
 from __future__ import annotations
 
 import logging
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 
 from ecoaudit.errors import EcoauditError
-from ecoaudit.report.rgesn_table import AUTOMATIC, MANUAL, PARTIAL, Criterion
 
 log = logging.getLogger(__name__)
-CHECK_NAMES = {"auto": AUTOMATIC, "automatic": AUTOMATIC, "partial": PARTIAL, "manual": MANUAL}
 
 
 @dataclass(frozen=True)
@@ -54,21 +50,3 @@ class RuleTexts:
             rule.example.get("good", ""),
         )
 
-
-def rgesn_criteria() -> list[Criterion]:
-    """The 78 RGESN 2024 criteria with how ecoaudit checks each (from data/rgesn2024.toml)."""
-    source = resources.files("ecoaudit") / "data" / "rgesn2024.toml"
-    try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        log.warning("RGESN list unavailable: the table lists the criteria findings name")
-        return []
-    return [
-        Criterion(
-            str(item["number"]),
-            item.get("title", str(item["number"])),
-            item.get("title_en", item.get("title", str(item["number"]))),
-            CHECK_NAMES.get(item.get("check", "manual"), MANUAL),
-        )
-        for item in data.get("criteria", [])
-    ]

@@ -19,7 +19,7 @@ from jinja2 import ChainableUndefined, Environment, PackageLoader, select_autoes
 
 from ecoaudit import __version__
 from ecoaudit.report import charts
-from ecoaudit.report.catalogues import RuleTexts, rgesn_criteria
+from ecoaudit.report.catalogues import RuleTexts
 from ecoaudit.report.changes import CHANGE_POINTS
 from ecoaudit.report.collectivite import (
     GRENOBLE_METROPOLE_2023,
@@ -32,7 +32,7 @@ from ecoaudit.report.figures import swd_grams
 from ecoaudit.report.i18n import Translator
 from ecoaudit.report.model import SiteData
 from ecoaudit.report.pages import requests_by_domain, requests_by_type, third_party_domains
-from ecoaudit.report.rgesn_table import MANUAL, Criterion
+from ecoaudit.report.rgesn_table import MANUAL
 from ecoaudit.report.site import SiteReport, build_site_report
 
 PAGES_PER_LIST = 25
@@ -144,7 +144,7 @@ def _page_hrefs(report: SiteReport) -> dict[str, str]:
     return {page["url"]: f"p{n}.html" for n, page in enumerate(report.site.latest.pages, 1)}
 
 
-def _write_site(writer: _Writer, report: SiteReport, criteria: list[Criterion]) -> Path:
+def _write_site(writer: _Writer, report: SiteReport) -> Path:
     site = report.site
     folder = site.slug
     pages_dir = writer.out_dir / folder / "pages"
@@ -167,9 +167,7 @@ def _write_site(writer: _Writer, report: SiteReport, criteria: list[Criterion]) 
         trend_rows=list(reversed(report.trend))[:TREND_ROWS],
     )
     writer.write(f"{folder}/todo.html", "todo.html", **context)
-    by_id = {row.criterion.id: row for row in report.rgesn}
-    rows = [by_id.get(c.id) for c in criteria] if criteria else report.rgesn
-    rows = [row for row in rows if row is not None]
+    rows = report.rgesn
     writer.write(
         f"{folder}/rgesn.html", "rgesn.html", **context,
         checked_rows=[row for row in rows if row.criterion.check != MANUAL],
@@ -207,12 +205,11 @@ def render_reports(
     """Write the collectivité report, each site's report and the key-figures CSV to `out_dir`."""
     moment = now or datetime.now(UTC)
     writer = _Writer(Path(out_dir), lang, moment)
-    criteria = rgesn_criteria()
-    reports = [build_site_report(site, criteria or None, year=moment.year) for site in sites]
+    reports = [build_site_report(site, year=moment.year) for site in sites]
     collectivite = build_collectivite_report(reports)
     written = WrittenReports(out_dir=Path(out_dir), index=Path(out_dir) / "index.html")
     for report in reports:
-        written.sites[report.site.name] = _write_site(writer, report, criteria)
+        written.sites[report.site.name] = _write_site(writer, report)
     target_rows = [
         {"site": r.site.label, "target": target}
         for r in collectivite.own.sites

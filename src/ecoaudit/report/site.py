@@ -9,7 +9,7 @@ from ecoaudit.report.changes import RunChanges, compare_runs
 from ecoaudit.report.figures import RunFigures, run_figures
 from ecoaudit.report.model import RunData, SiteData
 from ecoaudit.report.pages import failed_pages, worst_pages
-from ecoaudit.report.rgesn_table import Criterion, RgesnRow, criteria_from_findings, rgesn_rows
+from ecoaudit.report.rgesn_table import RgesnRow, rgesn_rows
 from ecoaudit.report.targets import TargetProgress, target_progress
 from ecoaudit.report.todo import TodoItem, rank_rules
 
@@ -50,10 +50,8 @@ def figures_of(site: SiteData, run: RunData) -> RunFigures:
     return run_figures(run.pages, site.budgets, site.page_views_per_year)
 
 
-def build_site_report(
-    site: SiteData, criteria: list[Criterion] | None = None, year: int | None = None
-) -> SiteReport:
-    """Assemble a site's report; `criteria` defaults to those its findings name."""
+def build_site_report(site: SiteData, year: int | None = None) -> SiteReport:
+    """Assemble a site's report (targets are judged in `year`, default this year)."""
     report = SiteReport(site=site)
     if not site.runs:
         return report
@@ -65,7 +63,7 @@ def build_site_report(
     report.worst = worst_pages(latest_pages)
     report.failed = failed_pages(latest_pages)
     report.todo = rank_rules(latest_pages)
-    report.rgesn = rgesn_rows(latest_pages, criteria or criteria_from_findings(latest_pages))
+    report.rgesn = rgesn_rows(latest_pages)
     this_year = year or datetime.now(UTC).year
     report.targets = target_progress(
         site.targets, report.trend[0].figures, report.latest, this_year
