@@ -82,10 +82,10 @@ async def discover(
     return list(pages)
 
 
-def parse_sitemap(body: bytes) -> tuple[str, list[str]]:
+def parse_sitemap(body: bytes, max_bytes: int = MAX_SITEMAP_BYTES) -> tuple[str, list[str]]:
     """("urlset" or "sitemapindex", the <loc> values) of a sitemap body (gzip accepted)."""
     if body.startswith(GZIP_MAGIC):
-        body = gunzip_capped(body, MAX_SITEMAP_BYTES)
+        body = gunzip_capped(body, max_bytes)
     stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not stripped.startswith(b"<"):
         return "urlset", _text_sitemap(stripped)
