@@ -6,11 +6,13 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from ecoaudit.store import DatabaseUnavailable, Store, StoreError, resolve_url
-from ecoaudit.store.migrate import head_revision
+from ecoaudit.store.database import make_engine, writer
+from ecoaudit.store.migrate import alembic_config, head_revision
 from ecoaudit.store.models import Base
 from store_samples import sample_capture
 
@@ -92,3 +94,26 @@ def test_missing_folder_bad_url_and_missing_file_are_clear_errors(tmp_path) -> N
     with pytest.raises(DatabaseUnavailable, match="There is no database file"):
         Store.open(str(tmp_path / "absent.db"), create=False)
     assert not (tmp_path / "absent.db").exists()
+
+
+def test_upgrading_a_database_from_the_first_revision_keeps_its_runs(store_url: str) -> None:
+    engine = make_engine(store_url)
+    with writer(engine).begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(sa.text(
+            "INSERT INTO sites (id, name, site_group, config, created_at, updated_at) "
+            "VALUES (1, 'metz', 'own', '{}', :now, :now)"), {"now": "2025-01-01 00:00:00"})
+        connection.execute(sa.text(
+            "INSERT INTO runs (id, site_id, started_at, status, settings, protocol, pages_ok, "
+            "pages_failed, documents_count, resumed_count) "
+            "VALUES (7, 1, :now, 'completed', '{}', '{}', 0, 0, 0, 0)"),
+            {"now": "2025-01-01 00:00:00"})
+    engine.dispose()
+    with Store.open(store_url) as store:
+        run = store.run(7)
+        assert (run["site"], run["status"], run["rescored_at"]) == ("metz", "completed", None)
+        assert run["started_at"].startswith("2025-01-01T00:00:00")
+        store.mark_rescored(7)
+        assert store.run(7)["rescored_at"] is not None

@@ -99,6 +99,7 @@ class Run(Base):
     documents_count: Mapped[int] = mapped_column(default=0)
     owner: Mapped[str | None] = mapped_column(sa.String(300))  # "host:pid" of the crawling process
     resumed_count: Mapped[int] = mapped_column(default=0)
+    rescored_at: Mapped[datetime | None]  # last `ecoaudit rescore` of its findings
 
     site: Mapped[Site] = relationship(lazy="joined")
 

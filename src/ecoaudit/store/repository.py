@@ -229,7 +229,8 @@ class Store:
 
         Keys: id, site, site_title, group, started_at, ended_at, status, reason, settings,
         protocol, tool_version, formula_version, browser_version, pages_ok, pages_failed,
-        documents, resumed_count, score_mean (mean EcoIndex of measured pages, or None).
+        documents, resumed_count, owner, rescored_at, score_mean (mean EcoIndex of measured
+        pages, or None).
         """
         query = sa.select(Run).join(Run.site).order_by(Run.started_at.desc(), Run.id.desc())
         if site_name is not None:
@@ -361,6 +362,14 @@ class Store:
             page.findings = findings
             page.co2 = co2
             _replace_finding_rows(session, page_id, findings)
+
+        self._write(action)
+
+    def mark_rescored(self, run_id: int) -> None:
+        """Record that the findings of a run were just recomputed."""
+
+        def action(session: Session) -> None:
+            _get_run(session, run_id).rescored_at = utc_now()
 
         self._write(action)
 
@@ -591,6 +600,7 @@ def _run_dict(run: Run, score_mean: float | None) -> dict[str, Any]:
         "documents": run.documents_count,
         "resumed_count": run.resumed_count,
         "owner": run.owner,
+        "rescored_at": _iso(run.rescored_at),
         "score_mean": round(float(score_mean), 1) if score_mean is not None else None,
     }
 
