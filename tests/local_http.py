@@ -1,7 +1,8 @@
 """A threaded HTTP server on 127.0.0.1 for crawl tests: canned answers, and a log of every request.
 
-Routes map a path (with its query, or without: the exact path+query is tried first) to
-(status, headers, body) or to a callable taking the request path and returning that triple.
+Routes map a path (with its query, or without: the exact path+query is tried first), optionally
+prefixed by a method ("HEAD /a.pdf"), to (status, headers, body) or to a callable taking the
+request path and returning that triple.
 HEAD gets the headers of the GET answer without the body. Content-Length is added unless the
 headers carry `NO_LENGTH` (the body then ends when the connection closes).
 """
@@ -69,7 +70,12 @@ class LocalHttpServer:
     def _answer(self, method: str, path: str, headers: dict[str, str]) -> Answer:
         with self._lock:
             self.requests.append(SeenRequest(method, path, headers, time.monotonic()))
-        route = self.routes.get(path) or self.routes.get(urlsplit(path).path)
+        bare = urlsplit(path).path
+        route = next(
+            (self.routes[key] for key in (f"{method} {path}", f"{method} {bare}", path, bare)
+             if key in self.routes),
+            None,
+        )
         if route is None:
             return 404, {"Content-Type": "text/plain"}, b"not found"
         return route(path) if callable(route) else route

@@ -77,7 +77,7 @@ async def inspect(
         if head.status in HEAD_REFUSED or (head.status < 400 and record["size_bytes"] is None):
             counted = await fetch(
                 client, url, site, keep_body=False, decode=False, max_bytes=MAX_COUNTED_BYTES,
-                total_timeout=300.0,
+                total_timeout=300.0, skip_body_with_length=True,
             )
             _take(record, counted)
             if counted.status < 400 and record["size_bytes"] is None:

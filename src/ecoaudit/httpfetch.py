@@ -70,10 +70,12 @@ async def fetch(
     max_redirects: int = 5,
     total_timeout: float = 60.0,
     allow_private: bool | None = None,
+    skip_body_with_length: bool = False,
 ) -> Fetched:
     """Fetch `url` following redirects hop by hop, each hop checked; read at most `max_bytes`.
 
-    With `keep_body=False` the body is only counted. With `decode`, a gzip or deflate
+    With `keep_body=False` the body is only counted; with `skip_body_with_length` it is not
+    even read when the answer declares its Content-Length (and no Content-Encoding). With `decode`, a gzip or deflate
     Content-Encoding is undone here, with the same cap on the decoded size (no gzip bombs).
     Raises UrlError for a refused hop, httpx.HTTPError for network errors, TimeoutError.
     """
@@ -98,7 +100,10 @@ async def fetch(
                     continue
                 fetched = Fetched(url, current, response.status_code, response.headers,
                                   redirects=redirects)
-                if read_body and method != "HEAD":
+                declared = "content-length" in response.headers and (
+                    response.headers.get("content-encoding", "identity") == "identity"
+                )
+                if read_body and method != "HEAD" and not (skip_body_with_length and declared):
                     await _read(response, fetched, max_bytes, keep_body, decode)
                 return fetched
             finally:
