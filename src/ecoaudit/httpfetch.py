@@ -75,8 +75,9 @@ async def fetch(
     """Fetch `url` following redirects hop by hop, each hop checked; read at most `max_bytes`.
 
     With `keep_body=False` the body is only counted; with `skip_body_with_length` it is not
-    even read when the answer declares its Content-Length (and no Content-Encoding). With `decode`, a gzip or deflate
-    Content-Encoding is undone here, with the same cap on the decoded size (no gzip bombs).
+    even read when the answer declares its Content-Length (and no Content-Encoding). With
+    `decode`, a gzip or deflate Content-Encoding is undone here, with the same cap on the
+    decoded size (no gzip bombs).
     Raises UrlError for a refused hop, httpx.HTTPError for network errors, TimeoutError.
     """
     if allow_private is None:
