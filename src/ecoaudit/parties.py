@@ -21,6 +21,10 @@ _LOCAL_SCHEMES = frozenset({"data", "blob", "about", "javascript", "chrome-exten
 def host_of(url_or_host: str) -> str:
     """Lower-case host of a URL (or of a bare host name), without port or trailing dot."""
     text = url_or_host.strip()
+    try:
+        return str(ipaddress.ip_address(text.strip("[]")))
+    except ValueError:
+        pass
     if "://" not in text:
         text = "//" + text
     host = urlsplit(text).hostname or ""

@@ -182,8 +182,6 @@ def parse_rule(
             raise _problem(path, rule_id, f"missing key '{key}'.")
     if rule_id is None or not RULE_ID_PATTERN.match(rule_id):
         raise _problem(path, rule_id, "key 'id' must be kebab-case, e.g. \"page-weight\".")
-    if rule_id != path.stem:
-        raise _problem(path, rule_id, f"key 'id' must match the file name ('{path.stem}').")
     if data["scope"] not in SCOPES:
         raise _problem(path, rule_id, f"key 'scope' must be one of {', '.join(SCOPES)}.")
     if data["severity"] not in SEVERITIES:
