@@ -37,6 +37,7 @@ from ecoaudit.capture import (
     Protocol,
     Request,
 )
+from ecoaudit.config import DEFAULT_USER_AGENT
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,8 @@ class MeasureOptions:
     wait_before: float = 3.0
     wait_after: float = 3.0
     timeout: float = 60.0
-    user_agent: str | None = None  # None: the browser's own (as the EcoIndex reference)
+    user_agent: str | None = None  # a full replacement; None: the browser's own + the token
+    user_agent_token: str | None = DEFAULT_USER_AGENT  # appended to the browser's user agent
     extra_headers: dict[str, str] = field(default_factory=dict)
     http_credentials: dict[str, str] | None = None  # {"username", "password"}
     cookies: list[dict] = field(default_factory=list)  # Playwright cookie dicts
@@ -220,6 +222,7 @@ class BrowserSession:
         self._browser: Browser | None = None
         self._launch_lock = asyncio.Lock()
         self.browser_version: str | None = None
+        self.default_user_agent: str | None = None
         self.relaunches = 0
 
     async def __aenter__(self) -> BrowserSession:
@@ -240,7 +243,21 @@ class BrowserSession:
     async def _launch(self) -> None:
         self._browser = await self._playwright.chromium.launch(**launch_options(self.executable))
         self.browser_version = f"chromium {self._browser.version}"
+        page = await self._browser.new_page()
+        try:
+            self.default_user_agent = await page.evaluate("navigator.userAgent")
+        finally:
+            await page.close()
         log.info("Browser started: %s (%s)", self.executable.path, self.browser_version)
+
+    @property
+    def user_agent(self) -> str | None:
+        """The User-Agent sent: the option, else the browser's own followed by our token."""
+        if self.options.user_agent:
+            return self.options.user_agent
+        if self.options.user_agent_token and self.default_user_agent:
+            return f"{self.default_user_agent} {self.options.user_agent_token}"
+        return None
 
     async def _ensure_browser(self) -> Browser:
         async with self._launch_lock:
@@ -304,8 +321,9 @@ class BrowserSession:
             "accept_downloads": True,
             "service_workers": "allow",
         }
-        if options.user_agent:
-            arguments["user_agent"] = options.user_agent
+        user_agent = self.user_agent
+        if user_agent:
+            arguments["user_agent"] = user_agent
         if options.extra_headers:
             arguments["extra_http_headers"] = dict(options.extra_headers)
         if options.http_credentials:
@@ -317,6 +335,7 @@ class BrowserSession:
         options = self.options
         capture = Capture(requested_url=url, protocol=options.protocol(self.browser_version,
                                                                         consent))
+        capture.protocol.user_agent = self.user_agent
         workdir = Path(tempfile.mkdtemp(prefix="ecoaudit-"))
         har_path = workdir / "page.zip"
         arguments = self._context_arguments()

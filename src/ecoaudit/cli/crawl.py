@@ -1,0 +1,159 @@
+"""`ecoaudit crawl`: discover and measure whole sites, store every page, then write the reports."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ecoaudit.cli import cli
+from ecoaudit.cli.options import default_concurrency, measure_options, protocol_options
+from ecoaudit.cli.output import console, print_failures, write_json
+from ecoaudit.config import Config, SiteConfig, adhoc_site, load_config
+from ecoaudit.crawl import CrawlProgress, CrawlResult, crawl_sites
+from ecoaudit.errors import ConfigError
+from ecoaudit.store import Store
+
+DEFAULT_CONFIG = Path("sites.toml")
+
+
+def choose_sites(config_path: Path, names: tuple[str, ...], crawl_all: bool, url: str | None,
+                 max_pages: int | None, concurrency: int) -> tuple[list[SiteConfig], Config | None]:
+    """The sites to crawl, validated before anything starts."""
+    if url:
+        if names or crawl_all:
+            raise click.UsageError("Give either --url, site names, or --all, not several.")
+        overrides = {"max_pages": max_pages} if max_pages else {}
+        site = adhoc_site(url, **overrides)
+        if site.allow_private_addresses:
+            # The user's own local or staging server: no courtesy delay, full parallelism.
+            site.max_concurrency_per_host, site.min_delay = concurrency, 0.0
+        return [site], None
+    if not config_path.is_file():
+        raise ConfigError(f"There is no configuration file {config_path}: give --config FILE, "
+                          "or --url URL for a site without configuration.")
+    config = load_config(config_path)
+    if crawl_all:
+        if names:
+            raise click.UsageError("Give either --all or site names, not both.")
+        sites = list(config.sites)
+    elif names:
+        sites = [config.site(name) for name in names]
+    else:
+        raise click.UsageError("Name the sites to crawl, or use --all or --url URL.")
+    if not sites:
+        raise ConfigError(f"{config_path} declares no site: add a [[sites]] table.")
+    for site in sites:
+        if max_pages:
+            site.max_pages = max_pages
+        site.check_secrets()
+    return sites, config
+
+
+@cli.command()
+@click.argument("sites", nargs=-1)
+@click.option("--all", "crawl_all", is_flag=True, help="Crawl every site of the configuration.")
+@click.option("--url", help="Crawl an ad-hoc site from this start URL (no configuration).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_CONFIG, show_default=True, help="The sites configuration.")
+@click.option("--db", "db_url", metavar="URL|FILE", default=None,
+              help="Database: SQLite file or SQLAlchemy URL (default: $ECOAUDIT_DB, "
+              "else ./ecoaudit.db).")
+@click.option("--max-pages", type=click.IntRange(1, 1_000_000), default=None,
+              help="Override each site's max_pages.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=None,
+              help="Pages measured at once (default: chosen for this machine).")
+@click.option("--resume", is_flag=True, help="Continue the site's interrupted run.")
+@click.option("--json", "json_path", metavar="FILE",
+              help="Write the JSON document of the run(s) to FILE ('-' for standard output).")
+@click.option("--report/--no-report", "write_report", default=True, show_default=True,
+              help="Write the HTML reports after the crawl.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("reports"), show_default=True, help="Folder of the HTML reports.")
+@protocol_options
+@click.pass_context
+def crawl(context, sites, crawl_all, url, config_path, db_url, max_pages, concurrency, resume,
+          json_path, write_report, out_dir, viewport, wait_before, wait_after, timeout,
+          no_coverage) -> None:
+    """Discover and measure the pages of SITES (from sites.toml), of --all, or of --url.
+
+    Exit status: 0 when every run completed, 2 when a run failed or was interrupted.
+    """
+    concurrency = concurrency or default_concurrency()
+    chosen, config = choose_sites(config_path, sites, crawl_all, url, max_pages, concurrency)
+    explicit_timeout = (
+        timeout if context.get_parameter_source("timeout").name != "DEFAULT" else None
+    )
+    base = measure_options(viewport, wait_before, wait_after, timeout, no_coverage)
+    with Store.open(db_url) as store:
+        results = _run_with_progress(chosen, store, base, concurrency, resume, explicit_timeout)
+        _print_summary(results)
+        documents = [store.run_document(result.run_id) for result in results]
+        for document in documents:
+            print_failures(document["pages"])
+        if json_path:
+            _write_document(documents, json_path)
+        if write_report:
+            from ecoaudit.report import generate_reports
+
+            written = generate_reports(store, out_dir, config=config,
+                                       site_names=[site.name for site in chosen] if url else None)
+            console.print(f"Reports: {written.index}")
+    failed = [result for result in results if result.status != "completed"]
+    raise SystemExit(2 if failed else 0)
+
+
+def _run_with_progress(sites, store, base, concurrency, resume, timeout) -> list[CrawlResult]:
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(),
+               TextColumn("{task.fields[line]}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        tasks: dict[str, int] = {}
+
+        def update(state: CrawlProgress) -> None:
+            if state.site not in tasks:
+                tasks[state.site] = progress.add_task(state.site, total=None, line="")
+            progress.update(
+                tasks[state.site], completed=state.done, total=state.done + state.queued,
+                line=(f"{state.done} measured, {state.queued} queued, {state.failed} errors, "
+                      f"{state.documents} documents, {state.pages_per_minute:.0f} pages/min"),
+            )
+
+        return asyncio.run(crawl_sites(sites, store, base, concurrency=concurrency,
+                                       resume=resume, progress=update, timeout=timeout))
+
+
+def _print_summary(results: list[CrawlResult]) -> None:
+    table = Table(title="Crawl summary")
+    for column in ("Site", "Run", "Status", "Pages", "Failed", "Documents", "Minutes",
+                   "Pages/min"):
+        table.add_column(column)
+    for result in results:
+        measured = result.pages_ok + result.pages_failed
+        minutes = result.elapsed / 60
+        table.add_row(result.site, str(result.run_id), result.status, str(result.pages_ok),
+                      str(result.pages_failed), str(result.documents), f"{minutes:.1f}",
+                      f"{measured / minutes:.0f}" if minutes > 0 else "-")
+    console.print(table)
+    for result in results:
+        if result.reason:
+            console.print(f"{result.site}: {result.status}: {result.reason}")
+
+
+def _write_document(documents: list[dict], path: str) -> None:
+    if len(documents) == 1:
+        document = documents[0]
+    else:  # several runs: one document, pages and documents concatenated
+        document = dict(documents[0])
+        document["run"] = None
+        document["runs"] = [d["run"] for d in documents]
+        document["pages"] = [page for d in documents for page in d["pages"]]
+        document["documents"] = [item for d in documents for item in d["documents"]]
+    if path == "-":
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        write_json(document, path)
+
