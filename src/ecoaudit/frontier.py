@@ -202,6 +202,7 @@ class Frontier:
                 continue
             self._done.add(normal)
             self._seen.add(normal)
+        self._queue = deque(item for item in self._queue if item.url not in self._done)
 
     async def seed(self, client: httpx.AsyncClient) -> None:
         """Fetch robots.txt of the start origins, queue the start URLs, then sitemap URLs.
@@ -235,6 +236,9 @@ class Frontier:
         """The next URL to measure (breadth first), or None when the queue is empty."""
         while self._queue:
             item = self._queue.popleft()
+            if item.url in self._done:  # measured before `resume_from` was called
+                self._refuse("duplicate", item.url)
+                continue
             if not self._robots_allow(item.url):  # a policy may have arrived since `add`
                 self._seen.discard(item.url)
                 self._refuse("robots", item.url)
