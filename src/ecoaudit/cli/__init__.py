@@ -28,6 +28,7 @@ def _register() -> None:
     from ecoaudit.cli import crawl  # noqa: F401
     from ecoaudit.cli import demo  # noqa: F401
     from ecoaudit.cli import report  # noqa: F401
+    from ecoaudit.cli import rules  # noqa: F401
     from ecoaudit.cli import runs  # noqa: F401
 
 
