@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ecoaudit.errors import EcoauditError
-from ecoaudit.report.model import OWN, RunData, SiteData
+from ecoaudit.report.model import OWN, RunData, SiteData, one_per_url
 
 REPORTED_STATUSES = ("completed", "interrupted", "failed")  # a running run is not finished
 
@@ -71,7 +71,7 @@ def _runs_of(store: Any, name: str) -> list[RunData]:
             pages = store.run_pages(run["id"])
         else:
             pages = [summary_entry(s) for s in store.page_summaries(run["id"])]
-        loaded.append(RunData(run=run, pages=pages))
+        loaded.append(RunData(run=run, pages=one_per_url(pages)))
     return loaded
 
 

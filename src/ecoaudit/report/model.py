@@ -53,6 +53,26 @@ class SiteData:
         return self.runs[-2] if len(self.runs) > 1 else None
 
 
+CONSENT_PREFERENCE = ("none", "before", "after")
+
+
+def one_per_url(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per URL, in crawl order: a site crawled with a consent banner has each page
+    measured before and after consent; the figures use the measurement before consent (what
+    the EcoIndex protocol, which clicks nothing, measures)."""
+
+    def rank(page: dict[str, Any]) -> int:
+        state = page.get("consent_state") or "none"
+        return CONSENT_PREFERENCE.index(state) if state in CONSENT_PREFERENCE else 0
+
+    chosen: dict[str, dict[str, Any]] = {}
+    for page in pages:
+        kept = chosen.get(page["url"])
+        if kept is None or rank(page) < rank(kept):
+            chosen[page["url"]] = page
+    return list(chosen.values())
+
+
 def site_slug(name: str) -> str:
     """A folder name for a site: lower-case letters, digits, '_' and '-' only (site names of
     sites.toml already are, so each keeps its own name)."""
