@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -113,3 +114,22 @@ def test_only_an_unfinished_latest_run_is_resumable(tmp_path, status: str) -> No
         run_id = store.start_run("metz", settings={}, protocol={})
         store.finish_run(run_id, status)
         assert store.resumable_run("metz") == (run_id if status == "interrupted" else None)
+
+
+def test_threads_recording_pages_of_one_run_keep_its_counts_exact(store: Store) -> None:
+    run_id = store.start_run("metz", settings={}, protocol={})
+    paths = [f"/t{index}" for index in range(48)]
+
+    def record(path: str) -> None:
+        failed = path.endswith(("0", "5"))
+        capture = sample_capture(path, error="HTTP 500" if failed else None)
+        store.record_page(run_id, capture=capture)
+        store.record_document(run_id, url=f"http://127.0.0.1:8000{path}.pdf")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(record, paths))
+    run = store.run(run_id)
+    failed = sum(path.endswith(("0", "5")) for path in paths)
+    assert (run["pages_ok"], run["pages_failed"], run["documents"]) == (
+        len(paths) - failed, failed, len(paths))
+    assert store.integrity_check()

@@ -188,7 +188,7 @@ class Store:
         """Mark an interrupted run as running again, owned by this process."""
 
         def action(session: Session) -> None:
-            run = _get_run(session, run_id)
+            run = _get_run(session, run_id, lock=True)
             run.status = "running"
             run.ended_at = None
             run.reason = None
@@ -203,7 +203,7 @@ class Store:
             raise ValueError(f"finish_run status must be completed/interrupted/failed: {status!r}")
 
         def action(session: Session) -> None:
-            run = _get_run(session, run_id)
+            run = _get_run(session, run_id, lock=True)
             run.status = status
             run.reason = reason
             run.ended_at = utc_now()
@@ -312,7 +312,7 @@ class Store:
         co2 = _jsonable(co2)
 
         def action(session: Session) -> int:
-            run = _get_run(session, run_id)
+            run = _get_run(session, run_id, lock=True)
             page = session.scalar(
                 sa.select(Page).where(
                     Page.run_id == run_id,
@@ -445,7 +445,7 @@ class Store:
             raise TypeError(f"record_document got unknown fields: {sorted(unknown)}")
 
         def action(session: Session) -> int:
-            run = _get_run(session, run_id)
+            run = _get_run(session, run_id, lock=True)
             document = session.scalar(
                 sa.select(Document).where(
                     Document.run_id == run_id, Document.url_key == url_key(url)
@@ -524,7 +524,12 @@ class Store:
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _get_run(session: Session, run_id: int) -> Run:
+def _get_run(session: Session, run_id: int, *, lock: bool = False) -> Run:
+    """The run, or RunNotFound. With `lock`, its row stays locked until the transaction ends:
+    writers that recount a run's pages go one after the other (PostgreSQL would otherwise let
+    two concurrent transactions each write a count missing the other's page)."""
+    if lock:
+        session.execute(sa.select(Run.id).where(Run.id == run_id).with_for_update())
     run = session.get(Run, run_id)
     if run is None:
         raise RunNotFound(f"There is no run {run_id} in this database: `ecoaudit runs` lists them.")
