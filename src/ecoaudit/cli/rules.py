@@ -17,7 +17,8 @@ from ecoaudit.rules import load_catalogue
 
 def _print_rules(catalogue, lang: str) -> None:
     table = Table(title="Règles d'écoconception" if lang == "fr" else "Eco-design rules")
-    for name in ("id", "severity", "scope", "RGESN", "title"):
+    table.add_column("id", no_wrap=True)
+    for name in ("severity", "scope", "RGESN", "title"):
         table.add_column(name, overflow="fold")
     for rule in catalogue:
         table.add_row(Text(rule.id), rule.severity, rule.scope, ", ".join(rule.rgesn),
