@@ -25,6 +25,7 @@ def cli(verbose: bool) -> None:
 def _register() -> None:
     # One import per sub-command module; each module adds its commands to `cli`.
     from ecoaudit.cli import audit  # noqa: F401
+    from ecoaudit.cli import check  # noqa: F401
     from ecoaudit.cli import crawl  # noqa: F401
     from ecoaudit.cli import demo  # noqa: F401
     from ecoaudit.cli import report  # noqa: F401
