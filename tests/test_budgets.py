@@ -1,4 +1,4 @@
-"""Budgets: parsing the [budget] table (errors name the file and key) and evaluating page entries."""
+"""Budgets: parsing the [budget] table (errors name file and key), evaluating page entries."""
 
 from __future__ import annotations
 
