@@ -163,3 +163,14 @@ def test_rescore_of_a_failed_page_has_no_scores():
         {"requested_url": SITE + "/", "error": "DNS"}, None, None, None)
     assert ecoindex is None and co2 is None
     assert all(f["status"] == "na" for f in findings)
+
+
+def test_evidence_is_bounded_and_keeps_the_total_saving():
+    capture = page(req("/"), *[req(f"https://t{i}.other{i}.net/x.js", "script", size=100)
+                               for i in range(120)])
+    result = finding("third-parties-before-consent", capture)
+    assert result.value == 120
+    assert len(result.evidence) == 50
+    assert result.evidence[-1].url is None
+    assert result.evidence[-1].detail == "… et 71 autres éléments"
+    assert result.saving_bytes == 120 * 100

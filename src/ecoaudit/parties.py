@@ -18,13 +18,15 @@ _SUFFIXES = PublicSuffixList()
 _LOCAL_SCHEMES = frozenset({"data", "blob", "about", "javascript", "chrome-extension"})
 
 
+@lru_cache(maxsize=65536)
 def host_of(url_or_host: str) -> str:
     """Lower-case host of a URL (or of a bare host name), without port or trailing dot."""
     text = url_or_host.strip()
-    try:
-        return str(ipaddress.ip_address(text.strip("[]")))
-    except ValueError:
-        pass
+    if "://" not in text and (text.count(":") >= 2 or text.startswith("[")):
+        try:
+            return str(ipaddress.ip_address(text.strip("[]")))  # bare IPv6 address
+        except ValueError:
+            pass
     if "://" not in text:
         text = "//" + text
     host = urlsplit(text).hostname or ""
@@ -35,21 +37,18 @@ def host_of(url_or_host: str) -> str:
 def registrable_domain(host: str) -> str:
     """The registrable domain (eTLD+1) of a host: `www.metz.fr` -> `metz.fr`."""
     host = host_of(host)
-    if not host:
-        return ""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    else:
-        return host
-    if "." not in host:
-        return host
+    if "." not in host or ":" in host or host.replace(".", "").isdigit():
+        return host  # empty, single label, IPv6 or IPv4 address
     return _SUFFIXES.privatesuffix(host) or host
 
 
 def first_party_domains(first_party_hosts: list[str]) -> frozenset[str]:
     """Hosts and registrable domains that count as first party."""
+    return _first_party_domains(tuple(first_party_hosts))
+
+
+@lru_cache(maxsize=256)
+def _first_party_domains(first_party_hosts: tuple[str, ...]) -> frozenset[str]:
     domains: set[str] = set()
     for entry in first_party_hosts:
         host = host_of(entry)
@@ -70,5 +69,5 @@ def is_third_party(url: str, first_party_hosts: list[str]) -> bool:
     host = host_of(url)
     if not host:
         return False
-    domains = first_party_domains(list(first_party_hosts))
+    domains = _first_party_domains(tuple(first_party_hosts))
     return host not in domains and registrable_domain(host) not in domains

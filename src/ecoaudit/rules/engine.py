@@ -9,7 +9,7 @@ from ecoaudit import parties
 from ecoaudit.capture import Capture
 from ecoaudit.errors import ConfigError
 from ecoaudit.rules.catalogue import Catalogue, Rule, read_catalogue
-from ecoaudit.rules.finding import STATUSES, Finding
+from ecoaudit.rules.finding import STATUSES, Evidence, Finding
 from ecoaudit.rules.registry import (
     CheckContext,
     NotApplicable,
@@ -23,6 +23,8 @@ SOURCE_RULE_DIRECTORY = PACKAGE_DIRECTORY.parents[2] / "rules"
 # Copy of rules/ shipped inside the package, for non-editable installs (kept identical by
 # `python -m ecoaudit.rules.docs`, checked by tests/test_rules_catalogue.py).
 PACKAGED_RULE_DIRECTORY = PACKAGE_DIRECTORY.parent / "data" / "rules"
+
+MAX_EVIDENCE = 50  # per finding; the rest is summed up in one last entry
 
 _loaded: dict[Path, Catalogue] = {}
 
@@ -126,13 +128,25 @@ def first_party_hosts_of(capture: Capture) -> list[str]:
     return [host for host in dict.fromkeys(hosts) if host]
 
 
+def bounded_evidence(evidence: list[Evidence], limit: int = MAX_EVIDENCE) -> list[Evidence]:
+    """At most `limit` entries: the first ones, then one entry summing up the rest."""
+    if len(evidence) <= limit:
+        return list(evidence)
+    kept, rest = evidence[: limit - 1], evidence[limit - 1:]
+    savings = [item.saving_bytes for item in rest if item.saving_bytes is not None]
+    sizes = [item.bytes for item in rest if item.bytes is not None]
+    return [*kept, Evidence(url=None, bytes=sum(sizes) if sizes else None,
+                            saving_bytes=sum(savings) if savings else None,
+                            detail=f"… et {len(rest)} autres éléments")]
+
+
 def _finding(rule: Rule, outcome: Outcome) -> Finding:
     if outcome.status not in STATUSES:
         raise ValueError(f"check of rule '{rule.id}' returned unknown status {outcome.status!r}")
     return Finding(
         rule=rule.id, status=outcome.status, severity=rule.severity, rgesn=rule.rgesn,
-        value=outcome.value, threshold=outcome.threshold, evidence=list(outcome.evidence),
-        reason=outcome.reason,
+        value=outcome.value, threshold=outcome.threshold,
+        evidence=bounded_evidence(outcome.evidence), reason=outcome.reason,
     )
 
 
