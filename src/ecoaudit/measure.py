@@ -42,6 +42,7 @@ from ecoaudit.config import DEFAULT_USER_AGENT
 log = logging.getLogger(__name__)
 
 MAX_CONSOLE_ERRORS = 50
+SELF_NAVIGATIONS_FOLLOWED = 3  # a page that replaces itself more often is not measured
 CLOSE_MARGIN_SECONDS = 20.0
 
 
@@ -133,6 +134,8 @@ def describe_navigation_error(error: Exception, timeout: float) -> str:
         "ERR_CONTENT_DECODING_FAILED": "the response body could not be decoded",
         "ERR_ABORTED": "the navigation was aborted (a download, or the page replaced itself)",
         "Download is starting": "the URL starts a download instead of showing a page",
+        "Execution context was destroyed": "the page kept replacing itself (script or meta "
+        "refresh navigations) and could not be measured",
     }
     for marker, sentence in known.items():
         if marker in text:
@@ -406,12 +409,12 @@ class BrowserSession:
         if not (capture.content_type or "").lower().startswith("text/html"):
             capture.error = (f"not an HTML page (content type {capture.content_type or 'none'})")
             return
-        await page.evaluate(FIRST_VIEWPORT_SCRIPT)
+        await _evaluate(page, FIRST_VIEWPORT_SCRIPT, options.timeout)
         await asyncio.sleep(options.wait_before)
         await page.keyboard.press("ArrowDown")
-        await page.evaluate(SCROLL_SCRIPT)
+        await _evaluate(page, SCROLL_SCRIPT, options.timeout)
         await asyncio.sleep(options.wait_after)
-        facts = await page.evaluate(COLLECT_SCRIPT)
+        facts = await _evaluate(page, COLLECT_SCRIPT, options.timeout)
         _apply_facts(capture, facts)
         if recorder:
             try:
@@ -447,6 +450,24 @@ class BrowserSession:
             if host:
                 hosts.append(host)
         return hosts
+
+
+async def _evaluate(page: Page, script: str, timeout: float):
+    """Run a script in the page; when the page replaced itself meanwhile, wait for the new one.
+
+    A page that navigates away by script or meta refresh after `load` is measured as the page
+    it became; one that keeps doing so raises the last error.
+    """
+    for attempt in range(SELF_NAVIGATIONS_FOLLOWED + 1):
+        try:
+            return await page.evaluate(script)
+        except PlaywrightError as error:
+            if "Execution context was destroyed" not in str(error) or (
+                    attempt == SELF_NAVIGATIONS_FOLLOWED):
+                raise
+            log.debug("%s navigated away by itself; waiting for the new page", page.url)
+            await page.wait_for_load_state("load", timeout=timeout * 1000)
+    raise AssertionError("unreachable")
 
 
 def _redirect_chain(response) -> list[str]:
