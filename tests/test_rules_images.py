@@ -155,3 +155,9 @@ def test_offscreen_image_without_lazy_warns_from_2048_bytes():
 
 def test_offscreen_without_images_is_na():
     assert finding("offscreen-images", page()).status == "na"
+
+
+def test_an_image_shown_anywhere_on_the_page_is_not_counted_as_hidden():
+    shown = element("/a", (400, 200), (400, 200), in_first_viewport=True, bytes=50_000)
+    hidden_copy = element("/a", (400, 200), (0, 0), visible=False, bytes=50_000)
+    assert finding("offscreen-images", page(images=[hidden_copy, shown])).status == "pass"

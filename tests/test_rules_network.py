@@ -204,3 +204,9 @@ def test_site_without_static_files_is_na():
 def test_site_rule_with_no_measured_page_is_na():
     failed = Capture(requested_url=SITE + "/", error="DNS")
     assert site_finding("site-static-hosts", [failed]).status == "na"
+
+
+def test_loopback_servers_are_exempt_from_the_http1_part_unless_told_otherwise():
+    capture = page(req("http://127.0.0.1:8000/a.css", "stylesheet", protocol="http/1.1"))
+    assert finding("http2-and-domains", capture).status == "pass"
+    assert finding("http2-and-domains", capture, exempt_loopback=False).status == "fail"

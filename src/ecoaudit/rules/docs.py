@@ -82,7 +82,32 @@ def render_markdown(catalogue: Catalogue) -> str:
     lines.append("")
     for rule in catalogue:
         lines += _section(rule)
+    lines += _rgesn_coverage(catalogue)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _rgesn_coverage(catalogue: Catalogue) -> list[str]:
+    from ecoaudit import rgesn
+
+    criteria = rgesn.criteria(catalogue)
+    modes = {mode: sum(c.check == mode for c in criteria) for mode in rgesn.CHECK_MODES}
+    lines = [
+        '<a id="rgesn-2024"></a>',
+        "",
+        "## Couverture du RGESN 2024 / RGESN 2024 coverage",
+        "",
+        f"{len(criteria)} critères : {modes['auto']} vérifiés automatiquement (`auto`), "
+        f"{modes['partial']} en partie (`partial` : une preuve manuelle reste nécessaire), "
+        f"{modes['manual']} à documenter (`manual`). Un critère non vérifiable est rapporté "
+        "`manual`, jamais en échec. Titres : nos propres résumés, pas le texte officiel.",
+        "",
+        "| critère | famille | priorité | vérification | règles | titre |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [f"| {c.number} | {c.family_title} | {c.priority} | {c.check} | "
+              f"{', '.join(f'`{r}`' for r in c.rules)} | {c.title} |" for c in criteria]
+    lines.append("")
+    return lines
 
 
 def sync_packaged_copy(source: Path = SOURCE_RULE_DIRECTORY,

@@ -147,17 +147,23 @@ def offscreen_images(capture: Capture, context: CheckContext) -> Outcome:
     """Images downloaded but never displayed (fail), below the first screen without lazy (warn)."""
     if not capture.images:
         raise NotApplicable("aucune image <img> dans la page")
+    by_url: dict[str, list[Image]] = {}
+    for image in capture.images:
+        by_url.setdefault(image.url, []).append(image)
     hidden, eager = [], []
-    for image in {image.url: image for image in capture.images}.values():
-        displayed = (image.visible and image.displayed_width > 0 and image.displayed_height > 0)
-        if not displayed:
+    for elements in by_url.values():
+        shown = [e for e in elements if e.visible and e.displayed_width > 0
+                 and e.displayed_height > 0]
+        image = shown[0] if shown else max(elements, key=lambda e: e.natural_width)
+        if any(e.in_first_viewport or e.lazy for e in shown):
+            continue
+        if not shown:
             if image.natural_width * image.natural_height >= context["min_hidden_area_px"]:
                 hidden.append(Evidence(
                     url=image.url, bytes=image.bytes, saving_bytes=image.bytes,
                     detail=f"téléchargée ({image.natural_width}×{image.natural_height} px) "
                            "mais jamais affichée"))
-        elif (not image.in_first_viewport and not image.lazy
-              and (image.bytes or 0) >= context["min_offscreen_bytes"]):
+        elif (image.bytes or 0) >= context["min_offscreen_bytes"]:
             eager.append(Evidence(
                 url=image.url, bytes=image.bytes, saving_bytes=image.bytes,
                 detail="hors du premier écran, chargée sans loading=\"lazy\""))

@@ -137,8 +137,11 @@ def http2_and_domains(capture: Capture, context: CheckContext) -> Outcome:
         raise NotApplicable("aucune requête enregistrée pour cette page")
     old: dict[str, list[Request]] = {}
     for request in network:
+        host = parties.host_of(request.url)
+        if context["exempt_loopback"] and _is_loopback(host):
+            continue
         if request.status is not None and _is_old_http(request):
-            old.setdefault(parties.host_of(request.url), []).append(request)
+            old.setdefault(host, []).append(request)
     domains = {parties.host_of(r.url) for r in network}
     static_hosts = {parties.host_of(r.url) for r in network
                     if kind(r) in STATIC_KINDS and not context.is_third_party(r.url)}
