@@ -149,6 +149,7 @@ def test_respect_robots_false_ignores_the_file() -> None:
 
 def test_crawl_delay_spaces_requests_to_the_same_host() -> None:
     """Three requests with min_delay 0.05 and Crawl-delay 0.4: starts at least 0.4 s apart."""
+    starts: list[float] = []
 
     async def scenario(server: LocalHttpServer) -> None:
         site = adhoc_site(server.url("/"), min_delay=0.05, max_concurrency_per_host=3)
@@ -159,16 +160,17 @@ def test_crawl_delay_spaces_requests_to_the_same_host() -> None:
 
             async def get(path: str) -> None:
                 async with frontier.politeness.slot(server.url(path)):
+                    starts.append(time.monotonic())
                     await client.get(server.url(path))
 
             await asyncio.gather(get("/a"), get("/b"), get("/c"))
 
     with LocalHttpServer({"/robots.txt": text_answer(ROBOTS)}) as server:
         asyncio.run(scenario(server))
-        starts = [r.at for r in server.requests if r.path != "/robots.txt"]
-    assert len(starts) == 3
+        assert sorted(server.paths()) == ["/a", "/b", "/c", "/robots.txt"]
     gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
-    assert all(gap >= 0.38 for gap in gaps), gaps
+    # The event loop may wake a timer up to its clock resolution early.
+    assert len(gaps) == 2 and all(gap >= 0.39 for gap in gaps), gaps
 
 
 def test_concurrency_per_host_is_bounded() -> None:

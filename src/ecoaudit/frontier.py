@@ -248,11 +248,19 @@ class Frontier:
         return None
 
     async def next_allowed(self, client: httpx.AsyncClient) -> QueuedUrl | None:
-        """Like `next`, but fetches robots.txt first for an origin not seen yet."""
+        """Like `next`, but fetches robots.txt first for an origin not seen yet.
+
+        URLs of an origin that may not be contacted (private address) are refused as "robots".
+        """
         while self._queue:
             head_origin = origin(self._queue[0].url)
             if self.site.respect_robots and head_origin not in self.robots:
-                policy = await fetch_robots(client, head_origin, self.site.user_agent, self.site)
+                try:
+                    policy = await fetch_robots(client, head_origin, self.site.user_agent,
+                                                self.site)
+                except UrlError as error:  # e.g. an allowed host resolving to a private address
+                    policy = RobotsPolicy(origin=head_origin, status="refused", deny_all=True,
+                                          reason=str(error))
                 self.use_robots(policy)
             item = self.next()
             if item is not None or not self._queue:
