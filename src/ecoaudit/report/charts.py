@@ -135,7 +135,8 @@ def site_comparison(
     description: str,
 ) -> Markup:
     """Horizontal bars of a 0..100 value per site, with labelled vertical reference lines."""
-    width, row, label_w, top = 560, 20, 200, 16
+    width, row, label_w = 560, 20, 200
+    top = 16 * max(len(references), 1)
     plot_w = width - label_w - 40
     height = top + row * max(len(bars), 1) + 8
     parts = [_open(width, height, title, description, "sites")]
@@ -154,12 +155,15 @@ def site_comparison(
             f'fill="{colour}"{pattern}/>'
         )
         parts.append(_text(label_w + length + 4, y + 14, f"{bar.value:.0f}"))
-    for name, value in references:
-        rx = label_w + plot_w * value / 100
+    for i, (name, value) in enumerate(references):
+        rx = label_w + plot_w * min(max(value, 0), 100) / 100
+        label_y = 12 + 16 * i  # one line per reference, so labels never overlap
         parts.append(
-            f'<line x1="{rx:.1f}" x2="{rx:.1f}" y1="{top - 2}" y2="{height - 4}" '
+            f'<line x1="{rx:.1f}" x2="{rx:.1f}" y1="{label_y + 3}" y2="{height - 4}" '
             f'stroke="{INK}" stroke-dasharray="4 3"/>'
         )
-        parts.append(_text(rx, top - 5, f"{name} {value:.0f}", "middle", INK))
+        right_half = rx > label_w + plot_w / 2
+        parts.append(_text(rx - 3 if right_half else rx + 3, label_y, f"{name} {value:.0f}",
+                           "end" if right_half else "start", INK))
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -53,7 +53,7 @@ class WrittenReports:
 
 def environment() -> Environment:
     """The Jinja2 environment of the report templates; everything is escaped unless marked safe."""
-    return Environment(
+    env = Environment(
         loader=PackageLoader("ecoaudit", "templates/report"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=ChainableUndefined,
@@ -61,6 +61,19 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["plain"] = plain_value
+    return env
+
+
+def plain_value(value: Any) -> str:
+    """A finding's value or threshold as short text: tables as `key = value`, lists joined."""
+    if isinstance(value, dict):
+        return ", ".join(f"{key} = {plain_value(item)}" for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(plain_value(item) for item in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 class _Writer:
@@ -105,6 +118,8 @@ class _Writer:
     def trend_chart(self, report: SiteReport) -> Any:
         points = report.trend
         labels = [self.t.short_date(point.run.started_at) for point in points]
+        if len(set(labels)) < len(labels):  # several runs a day: show the time as well
+            labels = [self.t.date(point.run.started_at) for point in points]
         description = self.t(
             "chart_trend_desc",
             first=labels[0] if labels else "–",
@@ -132,6 +147,9 @@ class _Writer:
             for r in collectivite.benchmark.sites
         ]
         references = [(self.t("national"), NATIONAL_PUBLIC_SERVICE_MEAN_2022)]
+        benchmark_median = collectivite.benchmark.pooled.score_median
+        if benchmark_median is not None:
+            references.append((self.t("benchmark_short"), benchmark_median))
         return charts.site_comparison(
             bars, references, self.t("chart_sites_title"), self.t("chart_sites_desc")
         )

@@ -41,6 +41,14 @@ class SiteReport:
         return bool(self.site.runs)
 
     @property
+    def median_change(self) -> float | None:
+        """Median EcoIndex of the latest run minus that of the previous run (None if unknown)."""
+        if len(self.trend) < 2:
+            return None
+        before, after = self.trend[-2].figures.score_median, self.trend[-1].figures.score_median
+        return None if before is None or after is None else after - before
+
+    @property
     def all_failed(self) -> bool:
         return self.latest is not None and self.latest.pages_measured == 0
 
