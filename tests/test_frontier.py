@@ -246,3 +246,19 @@ def test_links_of_the_rendered_dom_are_discovered() -> None:
     assert [d.url for d in frontier.documents] == [server.url("/docs/rapport.pdf")]
     assert frontier.documents[0].link_text == "Rapport annuel (PDF)"
     assert frontier.refused["scheme"] == 3 and frontier.refused["out_of_scope"] == 1
+
+
+def test_urls_of_an_origin_on_a_private_address_are_refused_for_a_public_site() -> None:
+    async def scenario(server: LocalHttpServer) -> QueuedUrl | None:
+        config = adhoc_site("https://193.51.1.1/", allowed_hosts=["193.51.1.1", "127.0.0.1"])
+        frontier = Frontier(config)
+        assert frontier.add(server.url("/interne"), 1, "link")
+        async with httpx.AsyncClient() as client:
+            item = await frontier.next_allowed(client)
+        assert frontier.refused["robots"] == 1
+        assert "private address" in frontier.robots[server.base].reason
+        return item
+
+    with LocalHttpServer() as server:
+        assert asyncio.run(scenario(server)) is None
+        assert server.paths() == []  # never contacted
