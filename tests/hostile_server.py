@@ -414,7 +414,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_body(body, content_type="text/html; charset=utf-8")
 
     def _malformed(self, _query: dict) -> None:
-        body = (b"<html><head><title>Malformed<body><div><p><b>bold<i>italic</b></p>"
+        body = (b"<html><head><title>Malformed</title><body><div><p><b>bold<i>italic</b></p>"
                 b"<table><tr><td>cell<div></table><a href='/malformed-target'>link"
                 b"<a href=\"javascript:alert(1)\">js</a><a href='mailto:x@y'>m</a>"
                 b"<a href='file:///etc/passwd'>file</a><a href='data:text/html,hi'>data</a>"

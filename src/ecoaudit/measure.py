@@ -229,7 +229,8 @@ class BrowserSession:
         self.relaunches = 0
 
     async def __aenter__(self) -> BrowserSession:
-        self.executable = find_chromium(self.options.browser_path)
+        # find_chromium may ask Playwright's sync API, which refuses to run inside an event loop.
+        self.executable = await asyncio.to_thread(find_chromium, self.options.browser_path)
         self._manager = async_playwright()
         self._playwright = await self._manager.__aenter__()
         await self._launch()
@@ -364,6 +365,8 @@ class BrowserSession:
             if recorder:
                 await recorder.start(context, page)
             await self._run_protocol(page, capture, recorder, screenshot)
+            if not browser.is_connected():
+                raise PlaywrightError("the browser process died during the measurement")
             if capture.ok or capture.nodes is not None:
                 capture.cookies = [_cookie(c, capture, options) for c in await context.cookies()]
         except PlaywrightError as error:
