@@ -240,3 +240,21 @@ def test_repository_sites_toml_is_valid() -> None:
     assert len(names) >= 10
     assert {site.group for site in config.sites} == {"own", "partner"}
     assert config.site("ville-metz").start_urls == ["https://metz.fr/"]
+
+
+def test_unknown_top_level_table_is_located(tmp_path: Path) -> None:
+    message = error_of(tmp_path, '[defaults]\nmax_pages = 3\n\n[[site]]\nname = "metz"\n')
+    assert message == (
+        "sites.toml line 4: unknown top-level key 'site' (did you mean \"sites\"?); expected "
+        "[defaults] and [[sites]]."
+    )
+
+
+def test_error_in_a_sub_table_points_at_its_header(tmp_path: Path) -> None:
+    text = (
+        '[[sites]]\nname = "metz"\nstart_urls = ["https://metz.fr/"]\n'
+        '[sites.headers]\nAuthorization = "Basic c2VjcmV0"\n'
+    )
+    message = error_of(tmp_path, text)
+    assert message.startswith('sites.toml line 4: [[sites]] #1 "metz": headers must be')
+    assert "c2VjcmV0" not in message

@@ -432,7 +432,7 @@ def parse_config(
     for key in data:
         if key not in ("defaults", "sites"):
             raise ConfigError(
-                f"{locate.where(None, key)}: unknown top-level key {key!r}"
+                f"{locate.where_top_level(key)}: unknown top-level key {key!r}"
                 f"{_did_you_mean(key, ['defaults', 'sites'])}; expected [defaults] and [[sites]]."
             )
     raw_defaults = data.get("defaults", {})
@@ -556,6 +556,14 @@ class _Locator:
             return place
         named = f' "{self.current_name}"' if self.current_name else ""
         return f"{place}: [[sites]] #{index}{named}"
+
+    def where_top_level(self, key: str) -> str:
+        name = re.escape(key)
+        pattern = re.compile(rf'^\s*(\[\[?\s*["\']?{name}["\']?\s*[\].]|["\']?{name}["\']?\s*=)')
+        line = next(
+            (number + 1 for number, text in enumerate(self.lines) if pattern.match(text)), None
+        )
+        return f"{self.file} line {line}" if line else self.file
 
     def _in_defaults(self, key: str) -> bool:
         start, end = self._block(r"\[\s*defaults\s*\]", 1)
