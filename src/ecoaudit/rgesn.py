@@ -12,6 +12,10 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ecoaudit.rules import Catalogue
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "rgesn2024.toml"
 CHECK_MODES = ("auto", "partial", "manual")
@@ -54,7 +58,7 @@ def criterion_numbers() -> list[str]:
     return [row["number"] for row in _data()["criteria"]]
 
 
-def criteria(catalogue=None) -> list[Criterion]:
+def criteria(catalogue: Catalogue | None = None) -> list[Criterion]:
     """All 78 criteria, with the ids of the catalogue's rules that feed each one."""
     from ecoaudit.rules import load_catalogue
 
