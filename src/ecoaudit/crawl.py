@@ -21,7 +21,7 @@ from ecoaudit.capture import Capture
 from ecoaudit.config import SiteConfig
 from ecoaudit.frontier import Frontier, QueuedUrl
 from ecoaudit.httpfetch import site_client
-from ecoaudit.measure import BrowserSession, MeasureOptions
+from ecoaudit.measure import BrowserSession, MeasureOptions, before_navigation
 from ecoaudit.scoring import score_capture
 from ecoaudit.store import Store
 from ecoaudit.urls import UrlError, host_key
@@ -226,7 +226,9 @@ class SiteCrawl:
         except UrlError:
             host = item.url
         captures: list[Capture] = []
-        async with self.frontier.politeness.slot(host):
+        politeness = self.frontier.politeness
+        before_navigation.set(lambda: politeness.pace(host))
+        async with politeness.slot(host, pace=False):
             for state in self._states:
                 captures.append(await self.session.measure(item.url, consent=state))
         first = captures[0]

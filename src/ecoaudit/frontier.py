@@ -75,23 +75,34 @@ class Politeness:
         return max(self.min_delay, self._crawl_delays.get(_host(host), 0.0))
 
     @asynccontextmanager
-    async def slot(self, host: str) -> AsyncIterator[None]:
-        """Hold one of the host's request slots; waits for a free slot and for the delay."""
+    async def slot(self, host: str, *, pace: bool = True) -> AsyncIterator[None]:
+        """Hold one of the host's request slots; waits for a free slot and (with `pace`) for
+        the delay. A crawler that paces each navigation itself passes pace=False."""
         key = _host(host)
         semaphore = self._semaphores.setdefault(
             key, asyncio.Semaphore(self.max_concurrency_per_host)
         )
-        lock = self._locks.setdefault(key, asyncio.Lock())
         async with semaphore:
-            async with lock:
-                loop = asyncio.get_running_loop()
-                previous = self._last_start.get(key)
-                if previous is not None:
-                    wait = previous + self.delay_for(key) - loop.time()
-                    if wait > 0:
-                        await asyncio.sleep(wait)
-                self._last_start[key] = loop.time()
+            if pace:
+                await self.pace(key)
             yield
+
+    async def pace(self, host: str) -> None:
+        """Wait until the host's delay has passed since the last start, then record a start.
+
+        Called right before a request (a page navigation) leaves, so that the server sees
+        its requests spaced by the delay, however long the preparation before it took.
+        """
+        key = _host(host)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            loop = asyncio.get_running_loop()
+            previous = self._last_start.get(key)
+            if previous is not None:
+                wait = previous + self.delay_for(key) - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+            self._last_start[key] = loop.time()
 
 
 class Frontier:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -42,6 +43,18 @@ from ecoaudit.config import DEFAULT_USER_AGENT
 log = logging.getLogger(__name__)
 
 MAX_CONSOLE_ERRORS = 50
+
+# Awaited right before each page navigation leaves (the crawler's politeness pacing). A context
+# variable, so that pages measured in parallel each keep their own host's pacer.
+before_navigation: contextvars.ContextVar[Callable[[], Awaitable[None]] | None] = (
+    contextvars.ContextVar("before_navigation", default=None)
+)
+
+
+async def _pace_navigation() -> None:
+    pacer = before_navigation.get()
+    if pacer is not None:
+        await pacer()
 SELF_NAVIGATIONS_FOLLOWED = 3  # a page that replaces itself more often is not measured
 CLOSE_MARGIN_SECONDS = 20.0
 
@@ -310,6 +323,7 @@ class BrowserSession:
         context = await browser.new_context(**self._context_arguments())
         try:
             page = await context.new_page()
+            await _pace_navigation()
             await page.goto(url, wait_until="load", timeout=self.options.timeout * 1000)
             await page.click(self.options.consent_selector, timeout=10_000)
             await asyncio.sleep(1.0)
@@ -393,6 +407,7 @@ class BrowserSession:
                             screenshot: Path | None) -> None:
         options = self.options
         try:
+            await _pace_navigation()
             response = await page.goto(
                 capture.requested_url, wait_until="load", timeout=options.timeout * 1000
             )

@@ -1,0 +1,5 @@
+"""`python -m ecoaudit` runs the command line."""
+
+from ecoaudit.cli import main
+
+main()
