@@ -5,7 +5,8 @@ virtualenv makes every Playwright Chromium launch use the executable ecoaudit fi
 (`ecoaudit.browser.find_chromium()`), unless the caller already named one.
 
     prepare() -> Path of the virtualenv (created once under benchmarks/.cache/)
-    run_analysis(urls, ...) -> list[ReferenceResult]   (the CLI, as a user runs it)
+    run_analysis(urls, ...) -> (list[ReferenceResult], seconds)   (the CLI, as a user runs it)
+    analysis_command(urls, work, ...) -> (command, results CSV)   (to run it yourself)
     request_lists(urls, ...) -> {url: [ReferenceRequest]}  (the same scraper, for diagnosis)
 """
 
@@ -138,6 +139,23 @@ def reference_environment() -> dict[str, str]:
     return environment
 
 
+def analysis_command(
+    urls: list[str], work: Path, *, workers: int = 1, wait_before: int = 3, wait_after: int = 3
+) -> tuple[list[str], Path]:
+    """The `ecoindex-cli analyze` command line for `urls` and the CSV file it will write."""
+    work.mkdir(parents=True, exist_ok=True)
+    urls_file = work / "urls.txt"
+    urls_file.write_text("".join(f"{url}\n" for url in urls))
+    results_file = work / "results.csv"
+    command = [
+        str(cli_path()), "analyze", "--urls-file", str(urls_file), "--no-interaction",
+        "--max-workers", str(workers), "--export-format", "csv",
+        "--output-file", str(results_file),
+        "--wait-before-scroll", str(wait_before), "--wait-after-scroll", str(wait_after),
+    ]
+    return command, results_file
+
+
 def run_analysis(
     urls: list[str],
     *,
@@ -150,16 +168,9 @@ def run_analysis(
     """Run `ecoindex-cli analyze` on `urls`; return its results and the wall-clock seconds."""
     prepare()
     work = Path(output_dir or tempfile.mkdtemp(prefix="reference-", dir=CACHE_DIR))
-    work.mkdir(parents=True, exist_ok=True)
-    urls_file = work / "urls.txt"
-    urls_file.write_text("".join(f"{url}\n" for url in urls))
-    results_file = work / "results.csv"
-    command = [
-        str(cli_path()), "analyze", "--urls-file", str(urls_file), "--no-interaction",
-        "--max-workers", str(workers), "--export-format", "csv",
-        "--output-file", str(results_file),
-        "--wait-before-scroll", str(wait_before), "--wait-after-scroll", str(wait_after),
-    ]
+    command, results_file = analysis_command(
+        urls, work, workers=workers, wait_before=wait_before, wait_after=wait_after
+    )
     started = time.monotonic()
     done = subprocess.run(
         command, env=reference_environment(), cwd=work, capture_output=True, text=True,

@@ -1,0 +1,235 @@
+"""Throughput benchmark: pages per minute of `ecoaudit crawl` against ecoindex-cli 2.30.1.
+
+    .venv/bin/python benchmarks/throughput.py [--pages 50] [--reference-workers 4,8]
+        [--scaling 50,200,1000] [--large-waits 1] [--markdown FILE] [--json FILE]
+
+1. Generates a local municipal-looking site (benchmarks/.cache/throughput-site, as many pages
+   as the largest scaling point) and serves it with a private nginx on 127.0.0.1.
+2. Head to head, with the full protocol (3 s + 3 s, viewport 1280x720 on both sides, the
+   reference's real viewport): `ecoaudit crawl --url START --max-pages N`, then the reference on
+   exactly the URLs ecoaudit measured, once per worker count; the best is kept. Per-page numbers
+   (nodes, requests, bytes, score, grade) are compared between the two tools.
+3. Scaling curve of ecoaudit alone: each point is a fresh crawl of the first N pages; points above
+   200 pages use `--large-waits` seconds before and after the scroll (said in the output).
+
+Wall-clock time is the whole command (start-up included). Memory: peak PSS of the whole process
+tree (the tool, its Playwright driver and every Chromium process), sampled every 0.5 s, and the
+tool's own process RSS. CPU: user + system seconds of the tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import reference_tool
+import sitegen
+from process_tree import Usage, run_measured
+from serve import NginxServer
+
+SITE_DIR = reference_tool.CACHE_DIR / "throughput-site"
+FULL_WAIT = 3
+
+
+@dataclass
+class RunResult:
+    tool: str
+    pages_requested: int
+    pages_measured: int
+    pages_failed: int
+    waits: str
+    workers: str
+    usage: Usage
+
+    @property
+    def pages_per_minute(self) -> float:
+        return self.pages_measured / (self.usage.seconds / 60)
+
+
+def ecoaudit_executable() -> str:
+    found = shutil.which("ecoaudit", path=str(Path(sys.executable).parent))
+    if not found:
+        raise SystemExit("The ecoaudit command is not installed next to this Python.")
+    return found
+
+
+def crawl(
+    start_url: str, pages: int, wait: float, concurrency: int | None, work: Path
+) -> tuple[RunResult, dict[str, dict]]:
+    """One `ecoaudit crawl` of the first `pages` pages; its result and page entries by URL."""
+    work.mkdir(parents=True, exist_ok=True)
+    document_path = work / "ecoaudit.json"
+    command = [
+        ecoaudit_executable(), "crawl", "--url", start_url, "--max-pages", str(pages),
+        "--db", str(work / "bench.db"), "--json", str(document_path), "--no-report",
+        "--viewport", "1280x720", "--wait-before", str(wait), "--wait-after", str(wait),
+    ]
+    if concurrency:
+        command += ["--concurrency", str(concurrency)]
+    usage = run_measured(command, cwd=work, log_path=work / "ecoaudit.log")
+    if not document_path.exists():
+        raise SystemExit(f"ecoaudit crawl wrote no JSON (exit {usage.returncode}); "
+                         f"see {work / 'ecoaudit.log'}")
+    document = json.loads(document_path.read_text())
+    entries = {page["url"]: page for page in document["pages"]}
+    measured = sum(1 for page in entries.values() if page.get("ecoindex"))
+    settings = (document.get("run") or {}).get("settings") or {}
+    result = RunResult("ecoaudit", pages, measured, len(entries) - measured, f"{wait}+{wait} s",
+                       str(settings.get("concurrency", concurrency)), usage)
+    return result, entries
+
+
+def reference_run(
+    urls: list[str], workers: int, work: Path
+) -> tuple[RunResult, dict[str, reference_tool.ReferenceResult]]:
+    """The reference on `urls` with `workers` workers and the full 3 s + 3 s protocol."""
+    command, results_file = reference_tool.analysis_command(
+        urls, work, workers=workers, wait_before=FULL_WAIT, wait_after=FULL_WAIT
+    )
+    usage = run_measured(command, env=reference_tool.reference_environment(), cwd=work,
+                         log_path=work / "reference.log")
+    if not results_file.exists():
+        raise SystemExit(f"ecoindex-cli wrote no results; see {work / 'reference.log'}")
+    results = {r.url.rstrip("/"): r for r in reference_tool.read_results(results_file)}
+    measured = sum(1 for r in results.values() if r.ok)
+    result = RunResult("ecoindex-cli 2.30.1", len(urls), measured, len(results) - measured,
+                       f"{FULL_WAIT}+{FULL_WAIT} s", str(workers), usage)
+    return result, results
+
+
+def compare(ours: dict[str, dict], theirs: dict[str, reference_tool.ReferenceResult]) -> dict:
+    """Pages whose nodes, requests, bytes, score and grade are identical, and the others."""
+    identical, different = 0, []
+    for url, page in ours.items():
+        reference = theirs.get(url.rstrip("/"))
+        score = page.get("ecoindex")
+        if not score or not reference or not reference.ok:
+            different.append({"url": url, "why": "not measured by both"})
+            continue
+        mine = (score["nodes"], score["requests"], round(score["size_kb"], 3), score["score"],
+                score["grade"])
+        other = (reference.nodes, reference.requests, round(reference.size_kb, 3),
+                 reference.score, reference.grade)
+        if mine == other:
+            identical += 1
+        else:
+            different.append({"url": url, "ecoaudit": mine, "reference": other})
+    return {"identical": identical, "compared": len(ours), "different": different}
+
+
+def row(result: RunResult) -> str:
+    usage = result.usage
+    return (
+        f"| {result.tool} | {result.pages_measured} ({result.pages_failed} failed) "
+        f"| {result.waits} | {result.workers} | {usage.seconds:.0f} s "
+        f"| {result.pages_per_minute:.1f} | {usage.cpu_seconds:.0f} s "
+        f"| {usage.peak_tree_pss_mb:.0f} MB | {usage.peak_main_rss_mb:.0f} MB "
+        f"| {usage.load_before:.1f} / {usage.load_after:.1f} |"
+    )
+
+
+TABLE_HEAD = (
+    "| tool | pages measured | waits | workers / concurrency | wall clock | pages/min "
+    "| CPU (tree) | peak memory, tree PSS | peak memory, own process | load before / after |\n"
+    "|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=50, help="head-to-head size (default 50)")
+    parser.add_argument("--reference-workers", default="4,8",
+                        help="worker counts to try for the reference (best one kept)")
+    parser.add_argument("--concurrency", type=int, default=None,
+                        help="ecoaudit's --concurrency (default: its own choice)")
+    parser.add_argument("--scaling", default="50,200,1000",
+                        help="ecoaudit-alone points, in pages ('' for none)")
+    parser.add_argument("--large-waits", type=float, default=1.0,
+                        help="waits (s, before and after scroll) for scaling points above 200")
+    parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument("--markdown", type=Path)
+    parser.add_argument("--json", type=Path, dest="json_path")
+    arguments = parser.parse_args()
+
+    scaling = [int(value) for value in arguments.scaling.split(",") if value.strip()]
+    site_pages = max([arguments.pages, *scaling])
+    reference_workers = [int(value) for value in arguments.reference_workers.split(",")]
+    if not arguments.skip_reference:
+        reference_tool.prepare()
+    print(f"Generating a {site_pages}-page site in {SITE_DIR} ...", file=sys.stderr)
+    sitegen.realistic_site(SITE_DIR, site_pages)
+    work = Path(tempfile.mkdtemp(prefix="throughput-", dir=reference_tool.CACHE_DIR))
+    runs: list[RunResult] = []
+    comparisons = {}
+    scaling_runs: list[RunResult] = []
+    with NginxServer(SITE_DIR) as server:
+        start = server.url("index.html")
+        print(f"ecoaudit crawl, {arguments.pages} pages, 3 s + 3 s ...", file=sys.stderr)
+        head, our_pages = crawl(start, arguments.pages, FULL_WAIT, arguments.concurrency,
+                                work / f"ecoaudit-{arguments.pages}")
+        runs.append(head)
+        urls = [url for url, page in our_pages.items() if page.get("ecoindex")]
+        if not arguments.skip_reference:
+            for workers in reference_workers:
+                print(f"reference, {len(urls)} pages, {workers} workers ...", file=sys.stderr)
+                result, theirs = reference_run(urls, workers, work / f"reference-{workers}")
+                runs.append(result)
+                comparisons[workers] = compare(our_pages, theirs)
+        for points in scaling:
+            if points == arguments.pages:
+                scaling_runs.append(head)
+                continue
+            wait = FULL_WAIT if points <= 200 else arguments.large_waits
+            print(f"ecoaudit crawl, {points} pages, {wait} s + {wait} s ...", file=sys.stderr)
+            try:
+                result, _ = crawl(start, points, wait, arguments.concurrency,
+                                  work / f"ecoaudit-{points}")
+            except SystemExit as failure:  # keep the other points
+                print(f"Scaling point {points} failed: {failure}", file=sys.stderr)
+                continue
+            scaling_runs.append(result)
+
+    references = [r for r in runs if r.tool != "ecoaudit"]
+    lines = [f"Machine: {os.cpu_count()} cores. Site: {site_pages} generated pages served by "
+             "nginx on 127.0.0.1. Viewport 1280x720 on both sides.", "",
+             "Head to head (same URL list, full protocol):", "", TABLE_HEAD]
+    lines += [row(result) for result in runs]
+    if references:
+        best = max(references, key=lambda r: r.pages_per_minute)
+        lines += ["", f"ecoaudit / best reference ({best.workers} workers): "
+                  f"{head.pages_per_minute / best.pages_per_minute:.1f} times the pages per "
+                  "minute."]
+        for workers, comparison in comparisons.items():
+            lines.append(f"Per-page numbers, reference with {workers} workers: "
+                         f"{comparison['identical']}/{comparison['compared']} pages identical "
+                         "(nodes, requests, bytes, score, grade).")
+    if scaling_runs:
+        lines += ["", "Scaling, ecoaudit alone:", "", TABLE_HEAD]
+        lines += [row(result) for result in scaling_runs]
+    output = "\n".join(lines) + "\n"
+    print(output)
+    for workers, comparison in comparisons.items():
+        if comparison["different"]:
+            print(f"Differences with {workers} workers:", json.dumps(comparison["different"],
+                                                                    indent=1))
+    if arguments.markdown:
+        arguments.markdown.write_text(output)
+    if arguments.json_path:
+        arguments.json_path.write_text(json.dumps({
+            "runs": [asdict(r) | {"pages_per_minute": r.pages_per_minute} for r in runs],
+            "scaling": [asdict(r) | {"pages_per_minute": r.pages_per_minute}
+                        for r in scaling_runs],
+            "comparisons": comparisons,
+        }, indent=2))
+    all_identical = all(not c["different"] for c in comparisons.values())
+    return 0 if all_identical else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
