@@ -453,7 +453,19 @@ def parse_config(
                 "give each site its own name."
             )
         seen.add(site.name)
+    _check_rule_overrides(sites, locate)
     return Config(path=path, defaults=defaults, sites=sites)
+
+
+def _check_rule_overrides(sites: list[SiteConfig], locate: _Locator) -> None:
+    """Every site's `rules` thresholds must name real rules, keys and types."""
+    if not any(site.rules for site in sites):
+        return
+    from ecoaudit.rules import load_catalogue, validate_overrides
+
+    catalogue = load_catalogue()
+    for index, site in enumerate(sites, start=1):
+        validate_overrides(site.rules, catalogue, source=locate.where(index, "rules"))
 
 
 def adhoc_site(start_url: str, **overrides: Any) -> SiteConfig:

@@ -1,23 +1,36 @@
-"""Everything computed from a Capture: findings of the rules and CO2 (pure functions)."""
+"""Everything computed from a Capture besides EcoIndex: rule findings and CO2 (pure functions).
+
+`audit`, `crawl`, `check`, `acceptance` and `rescore` all score through `score_capture`, so a
+stored capture re-scored later gives what a fresh measurement would have given.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ecoaudit.capture import Capture
+
+if TYPE_CHECKING:
+    from ecoaudit.rules import Catalogue
 
 
 def score_capture(
     capture: Capture,
     *,
+    catalogue: Catalogue | None = None,
     overrides: dict[str, dict] | None = None,
     first_party_hosts: list[str] | None = None,
 ) -> dict:
-    """{"findings": [...], "co2": {...}} for one capture (empty for a failed page)."""
-    if not capture.ok:
-        return {"findings": [], "co2": None}
-    from ecoaudit import co2, rules
+    """{"findings": [finding dicts], "co2": SWD v4 dict or None} for one capture.
 
-    findings = rules.evaluate(capture, overrides=overrides, first_party_hosts=first_party_hosts)
+    A page that could not be measured gets `na` findings (with the reason) and no CO2.
+    """
+    from ecoaudit import rules
+
+    findings = rules.evaluate(capture, catalogue=catalogue, overrides=overrides,
+                              first_party_hosts=first_party_hosts)
+    green = bool((overrides or {}).get("co2-per-view", {}).get("green_hosting", False))
     return {
         "findings": [finding.to_dict() for finding in findings],
-        "co2": co2.page_co2(capture.transfer_bytes),
+        "co2": rules.page_co2_of(capture, green_hosting=green),
     }

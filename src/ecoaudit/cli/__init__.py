@@ -24,13 +24,16 @@ def cli(verbose: bool) -> None:
 
 def _register() -> None:
     # One import per sub-command module; each module adds its commands to `cli`.
-    from ecoaudit.cli import audit  # noqa: F401
-    from ecoaudit.cli import check  # noqa: F401
-    from ecoaudit.cli import crawl  # noqa: F401
-    from ecoaudit.cli import demo  # noqa: F401
-    from ecoaudit.cli import report  # noqa: F401
-    from ecoaudit.cli import rules  # noqa: F401
-    from ecoaudit.cli import runs  # noqa: F401
+    from ecoaudit.cli import (
+        audit,  # noqa: F401
+        check,  # noqa: F401
+        crawl,  # noqa: F401
+        demo,  # noqa: F401
+        report,  # noqa: F401
+        rules,  # noqa: F401
+        runs,  # noqa: F401
+        schedule,  # noqa: F401
+    )
 
 
 def main() -> None:

@@ -9,7 +9,13 @@ import click
 
 from ecoaudit import jsondoc
 from ecoaudit.cli import cli
-from ecoaudit.cli.options import default_concurrency, measure_options, protocol_options
+from ecoaudit.cli.options import (
+    default_concurrency,
+    measure_options,
+    protocol_options,
+    threshold_option,
+    threshold_overrides,
+)
 from ecoaudit.cli.output import print_failures, print_pages_table, write_json
 from ecoaudit.measure import measure_urls
 from ecoaudit.scoring import score_capture
@@ -18,19 +24,22 @@ from ecoaudit.scoring import score_capture
 @cli.command()
 @click.argument("urls", nargs=-1, required=True)
 @protocol_options
+@threshold_option
 @click.option("--concurrency", type=click.IntRange(1, 64), default=None,
               help="Pages measured at once (default: chosen for this machine).")
 @click.option("--json", "json_path", metavar="FILE",
               help="Write the JSON document to FILE ('-' for standard output).")
-def audit(urls, viewport, wait_before, wait_after, timeout, no_coverage, concurrency,
-          json_path) -> None:
+def audit(urls, viewport, wait_before, wait_after, timeout, no_coverage, thresholds,
+          concurrency, json_path) -> None:
     """Measure each URL with the EcoIndex protocol and print its grade, score and costs.
 
     Exit status: 0 when every page was measured, 2 when any could not be.
     """
+    overrides = threshold_overrides(thresholds)
     options = measure_options(viewport, wait_before, wait_after, timeout, no_coverage)
     captures = measure_urls(urls, options, concurrency=concurrency or default_concurrency())
-    entries = [jsondoc.page_entry(capture, **score_capture(capture)) for capture in captures]
+    entries = [jsondoc.page_entry(capture, **score_capture(capture, overrides=overrides))
+               for capture in captures]
     document = jsondoc.build_document(entries, options.protocol(
         captures[0].protocol.browser if captures else None))
     if json_path == "-":

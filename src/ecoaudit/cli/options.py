@@ -41,6 +41,23 @@ def protocol_options(function):
     return function
 
 
+threshold_option = click.option(
+    "--threshold", "thresholds", multiple=True, metavar="RULE.KEY=VALUE",
+    help="Override a rule threshold, e.g. page-weight.warn_kb=800 (repeatable; see "
+    "`ecoaudit rules`).")
+
+
+def threshold_overrides(thresholds: tuple[str, ...]) -> dict[str, dict]:
+    """Validated {rule: {key: value}} from --threshold options."""
+    if not thresholds:
+        return {}
+    from ecoaudit.rules import load_catalogue, validate_overrides
+    from ecoaudit.rules.options import parse_threshold_options
+
+    return validate_overrides(parse_threshold_options(thresholds), load_catalogue(),
+                              source="--threshold")
+
+
 def measure_options(viewport: tuple[int, int], wait_before: float, wait_after: float,
                     timeout: float, no_coverage: bool, **extra) -> MeasureOptions:
     """MeasureOptions from the protocol options."""

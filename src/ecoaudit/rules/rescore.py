@@ -7,7 +7,7 @@ from typing import Any
 from ecoaudit import co2, jsondoc
 from ecoaudit.capture import Capture
 from ecoaudit.rules.catalogue import Catalogue
-from ecoaudit.rules.engine import evaluate, load_catalogue
+from ecoaudit.rules.engine import load_catalogue
 
 
 def page_co2_of(capture: Capture, *, green_hosting: bool = False) -> dict | None:
@@ -24,14 +24,10 @@ def rescore_page(
     first_party_hosts: list[str] | None = None,
 ) -> tuple[dict | None, list[dict], dict | None]:
     """(EcoIndex dict, findings as dicts, CO2 dict) of one stored capture."""
+    from ecoaudit.scoring import score_capture
+
     capture = Capture.from_dict(capture_dict)
-    catalogue = catalogue or load_catalogue()
-    findings = evaluate(capture, catalogue=catalogue, overrides=overrides,
-                        first_party_hosts=first_party_hosts)
-    green = bool((overrides or {}).get("co2-per-view", {}).get("green_hosting", False))
+    scores = score_capture(capture, catalogue=catalogue or load_catalogue(),
+                           overrides=overrides, first_party_hosts=first_party_hosts)
     score = jsondoc.page_ecoindex(capture)
-    return (
-        score.to_dict() if score else None,
-        [finding.to_dict() for finding in findings],
-        page_co2_of(capture, green_hosting=green),
-    )
+    return score.to_dict() if score else None, scores["findings"], scores["co2"]
