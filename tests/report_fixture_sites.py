@@ -8,16 +8,14 @@ that carry markup and a script.
 
 from __future__ import annotations
 
-import asyncio
+import subprocess
+import sys
 from pathlib import Path
 
-from ecoaudit.config import load_config
-from ecoaudit.crawl import crawl_sites
-from ecoaudit.measure import MeasureOptions
-from ecoaudit.store import Store
 from tests.page_server import Response
 
-QUICK = MeasureOptions(wait_before=0, wait_after=0, timeout=20, collect_coverage=False)
+ECOAUDIT = str(Path(sys.executable).with_name("ecoaudit"))
+QUICK = ["--wait-before", "0", "--wait-after", "0", "--timeout", "20", "--no-coverage"]
 HOSTILE_TITLE = "<script>window.pwned = 1</script><b>gras</b>"
 HOSTILE_PATH = "/hostile?q=<script>window.pwned=2</script>&x='\""
 
@@ -74,9 +72,13 @@ def write_config(path: Path, sites: list[dict[str, str]]) -> Path:
     return path
 
 
-def crawl(db_url: str, config_path: Path, names: list[str]) -> None:
-    """One run of each named site of `config_path`, with the real crawler and browser."""
-    config = load_config(config_path)
-    sites = [config.site(name) for name in names]
-    with Store.open(db_url) as store:
-        asyncio.run(crawl_sites(sites, store, QUICK, concurrency=3))
+def crawl(db_url: str, config_path: Path, names: list[str], reports: Path) -> str:
+    """One run of each named site with `ecoaudit crawl` (which then writes the reports to
+    `reports`); returns what the command printed."""
+    done = subprocess.run(
+        [ECOAUDIT, "crawl", *names, "--config", str(config_path), "--db", db_url,
+         "--out", str(reports), "--concurrency", "3", *QUICK],
+        capture_output=True, text=True, timeout=180,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout

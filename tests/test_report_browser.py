@@ -11,7 +11,6 @@ import html as markup
 import json
 import statistics
 import subprocess
-import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,15 +20,21 @@ import pytest
 from ecoaudit.browser import find_chromium, launch_options
 from ecoaudit.store import Store
 from tests.page_server import serve
-from tests.report_fixture_sites import crawl, ville_routes, voisine_routes, write_config
+from tests.report_fixture_sites import (
+    ECOAUDIT,
+    crawl,
+    ville_routes,
+    voisine_routes,
+    write_config,
+)
 
 pytestmark = pytest.mark.browser
-ECOAUDIT = str(Path(sys.executable).with_name("ecoaudit"))
 
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory) -> dict:
-    """Crawl the fixture sites (several runs), then run `ecoaudit report` on the database."""
+    """Crawl the fixture sites (several runs) with `ecoaudit crawl`, then run `ecoaudit report`
+    on the database with the final sites.toml."""
     folder = tmp_path_factory.mktemp("report")
     db_url = f"sqlite:///{folder / 'ecoaudit.db'}"
     ville = ville_routes(1)
@@ -47,10 +52,11 @@ def reports(tmp_path_factory) -> dict:
              "url": old_server.url("/")},
         ]
         first_config = write_config(folder / "first.toml", sites)
-        crawl(db_url, first_config, ["ville", "voisine", "ancienne"])
-        crawl(db_url, first_config, ["ville", "voisine"])
+        after_crawl = folder / "after-crawl"
+        crawl(db_url, first_config, ["ville", "voisine", "ancienne"], after_crawl)
+        crawl(db_url, first_config, ["ville", "voisine"], after_crawl)
         ville.update(ville_routes(2))
-        crawl(db_url, first_config, ["ville", "voisine"])
+        crawl_output = crawl(db_url, first_config, ["ville", "voisine"], after_crawl)
     final_sites = [*sites[:2], {"name": "sans-mesure", "title": "Site jamais mesuré",
                                 "group": "own", "url": "http://127.0.0.1:9/"}]
     config = write_config(folder / "sites.toml", final_sites)
@@ -60,7 +66,15 @@ def reports(tmp_path_factory) -> dict:
         capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    return {"db": db_url, "out": out, "stdout": done.stdout}
+    return {"db": db_url, "out": out, "stdout": done.stdout, "after_crawl": after_crawl,
+            "crawl_output": crawl_output}
+
+
+def test_each_crawl_writes_the_reports_itself(reports):
+    index = _text(reports["after_crawl"] / "index.html")
+    assert "Ville fictive" in index and "Ancien site" in index
+    assert (reports["after_crawl"] / "ville" / "trend.html").read_text().count("<tr><td>") == 3
+    assert str(reports["after_crawl"] / "index.html") in reports["crawl_output"].replace("\n", "")
 
 
 def _text(path: Path) -> str:
