@@ -213,12 +213,14 @@ def banner_frames(width: int, height: int, text: str) -> list[Image.Image]:
     font = ImageFont.truetype(str(DRAWING_FONT), height // 3)
     frames = []
     colours = [(190, 30, 70), (210, 120, 20), (40, 120, 60), (30, 80, 160)]
+    period = int(ImageDraw.Draw(Image.new("RGB", (1, 1))).textlength(text, font=font)) + 80
     for index in range(12):
         frame = Image.new("RGB", (width, height), colours[index % len(colours)])
         draw = ImageDraw.Draw(frame)
-        offset = width - (index * width // 8)
-        draw.text((offset, height // 3), text, fill=(255, 255, 255), font=font)
-        draw.text((offset - width - 40, height // 3), text, fill=(255, 255, 255), font=font)
+        offset = 20 - index * period // 12
+        while offset < width:
+            draw.text((offset, height // 3), text, fill=(255, 255, 255), font=font)
+            offset += period
         for star in range(8):
             sx = (star * width // 8 + index * 9) % width
             draw.ellipse([sx, 6, sx + 8, 14], fill=(255, 230, 120))

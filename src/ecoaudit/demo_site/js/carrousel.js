@@ -1,4 +1,4 @@
-// Découvrir Valmont: auto-advancing carousel (every 5 s), with previous / pause / next.
+// Découvrir Valmont: carousel advancing every 5 s, with previous / pause / next.
 (function () {
   "use strict";
   var carousel = document.querySelector(".carousel");
