@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import ecoaudit.cli.runs  # noqa: F401  (registers the commands on the group)
-from ecoaudit.cli import cli
+from ecoaudit.cli import cli, main
 from ecoaudit.store import Store
 from ecoaudit.store.csv_export import CSV_COLUMNS
 from store_samples import BASE, sample_capture, sample_co2, sample_findings
@@ -105,18 +105,21 @@ def test_runs_reads_the_database_named_by_ecoaudit_db(tmp_path, monkeypatch) -> 
     ],
 )
 def test_user_errors_are_one_sentence_without_traceback(
-    tmp_path, arguments: list[str], message: str
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    arguments: list[str], message: str,
 ) -> None:
     url = str(tmp_path / "u.db")
     fill(url)
-    result = subprocess.run([ECOAUDIT, *arguments, "--db", url], capture_output=True, text=True,
-                            timeout=60)
-    assert result.returncode == 2
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr and result.stdout == ""
+    monkeypatch.setattr(sys, "argv", ["ecoaudit", *arguments, "--db", url])
+    with pytest.raises(SystemExit) as exited:
+        main()  # the real entry point, in this process
+    captured = capsys.readouterr()
+    assert exited.value.code == 2
+    assert message in captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
 
 
-def test_missing_database_file_is_not_created_by_reading_commands(tmp_path) -> None:
+def test_missing_database_file_is_a_clear_error_of_the_installed_command(tmp_path) -> None:
     missing = tmp_path / "missing.db"
     result = subprocess.run([ECOAUDIT, "runs", "--db", str(missing)], capture_output=True,
                             text=True, timeout=60)

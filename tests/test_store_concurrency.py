@@ -13,7 +13,7 @@ import pytest
 from ecoaudit.store import Store
 from store_samples import sample_capture, sample_co2, sample_findings
 
-PAGES_PER_WRITER = 40
+PAGES_PER_WRITER = 30
 PROCESS_TIMEOUT_SECONDS = 90
 
 
