@@ -853,7 +853,7 @@ def build_pages() -> None:
                '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
                f"{urls}\n</urlset>\n")
     write_text("robots.txt",
-               "User-agent: *\nDisallow: /documents/\n\nSitemap: {base}/sitemap.xml\n")
+               "User-agent: *\nDisallow: /recherche\n\nSitemap: {base}/sitemap.xml\n")
     write_text("README.txt", README)
 
 
