@@ -27,6 +27,9 @@ def test_record_page_stores_ecoindex_findings_and_co2(store: Store) -> None:
     assert page["measured_at"] == "2026-11-28T09:00:00+00:00"
     assert page["findings"] == sample_findings()
     assert page["co2"] == sample_co2()
+    # Key order is kept too (PostgreSQL's JSONB would sort keys): exports read the same.
+    assert list(page["findings"][0]) == list(sample_findings()[0])
+    assert list(page["co2"]) == list(sample_co2())
 
 
 def test_stored_capture_round_trips_exactly(store: Store) -> None:

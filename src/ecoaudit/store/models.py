@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-JSON_TYPE = sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+# Plain JSON (not JSONB) on PostgreSQL too: it keeps key order, so exports read the same.
+JSON_TYPE = sa.JSON(none_as_null=True)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

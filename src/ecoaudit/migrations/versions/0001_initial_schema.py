@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision = "0001"
 down_revision = None
@@ -17,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 # Frozen copies of the column types of this revision (migrations never import the models).
-JSON = sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
+JSON = sa.JSON(none_as_null=True)  # plain JSON on PostgreSQL too: key order is kept
 TIMESTAMP = sa.DateTime(timezone=True)
 
 
