@@ -91,6 +91,7 @@ class MeasureOptions:
     collect_coverage: bool = True
     screenshot_dir: Path | None = None
     browser_path: str | None = None  # explicit executable (config); else found automatically
+    ignore_https_errors: bool = False  # accept invalid TLS certificates (self-signed tests)
 
     def protocol(self, browser_version: str | None, consent: str = "none") -> Protocol:
         """The protocol record stored with every capture."""
@@ -339,6 +340,8 @@ class BrowserSession:
             "accept_downloads": True,
             "service_workers": "allow",
         }
+        if options.ignore_https_errors:
+            arguments["ignore_https_errors"] = True
         user_agent = self.user_agent
         if user_agent:
             arguments["user_agent"] = user_agent
