@@ -84,8 +84,12 @@ def test_runs_lists_the_history_as_a_table_and_as_json(tmp_path) -> None:
     listed = json.loads(invoke("runs", "metz", "--json", "--db", url))
     assert [run["id"] for run in listed] == [second, first]
     assert listed[0]["pages_ok"] == 1 and listed[0]["pages_failed"] == 1
-    table = invoke("runs", "--db", url)
-    assert "metz" in table and "completed" in table and "84.0" in table
+    header, newest, oldest = invoke("runs", "--db", url).splitlines()
+    assert header.split() == ["Run", "Site", "Started", "(UTC)", "Status", "Pages", "Failed",
+                              "Docs", "Score"]
+    assert newest.split()[:2] == [str(second), "metz"]
+    assert newest.split()[4:] == ["completed", "1", "1", "1", "84.0"]
+    assert oldest.split()[0] == str(first)
 
 
 def test_runs_reads_the_database_named_by_ecoaudit_db(tmp_path, monkeypatch) -> None:

@@ -8,9 +8,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from ecoaudit.cli import cli
 from ecoaudit.config import load_config
@@ -46,18 +43,28 @@ def runs_command(site: str | None, as_json: bool, db_url: str | None) -> None:
     if not runs:
         click.echo("No runs yet.")
         return
-    table = Table()
-    for name, justify in (("Run", "right"), ("Site", "left"), ("Started (UTC)", "left"),
-                          ("Status", "left"), ("Pages ok", "right"), ("Failed", "right"),
-                          ("Docs", "right"), ("Mean score", "right")):
-        table.add_column(name, justify=justify, overflow="fold")
-    for run in runs:
-        table.add_row(
-            str(run["id"]), Text(run["site"]), run["started_at"][:16].replace("T", " "),
-            run["status"], str(run["pages_ok"]), str(run["pages_failed"]), str(run["documents"]),
-            "-" if run["score_mean"] is None else f"{run['score_mean']:.1f}",
-        )
-    Console().print(table)
+    click.echo(format_runs_table(runs))
+
+
+RUNS_COLUMNS = (("Run", ">"), ("Site", "<"), ("Started (UTC)", "<"), ("Status", "<"),
+                ("Pages", ">"), ("Failed", ">"), ("Docs", ">"), ("Score", ">"))
+
+
+def format_runs_table(runs: list[dict]) -> str:
+    """The runs as plain aligned columns (readable in a terminal, a pipe or a log)."""
+    rows = [
+        (str(run["id"]), run["site"], run["started_at"][:16].replace("T", " "), run["status"],
+         str(run["pages_ok"]), str(run["pages_failed"]), str(run["documents"]),
+         "-" if run["score_mean"] is None else f"{run['score_mean']:.1f}")
+        for run in runs
+    ]
+    header = tuple(name for name, _ in RUNS_COLUMNS)
+    widths = [max(len(row[index]) for row in [header, *rows]) for index in range(len(header))]
+    return "\n".join(
+        "  ".join(f"{cell:{align}{width}}" for cell, (_, align), width
+                  in zip(row, RUNS_COLUMNS, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    )
 
 
 @cli.command("export")
