@@ -25,6 +25,7 @@ def cli(verbose: bool) -> None:
 def _register() -> None:
     # One import per sub-command module; each module adds its commands to `cli`.
     from ecoaudit.cli import (
+        acceptance,  # noqa: F401
         audit,  # noqa: F401
         check,  # noqa: F401
         crawl,  # noqa: F401
