@@ -110,3 +110,18 @@ def test_run_where_every_page_failed_has_counts_but_no_scores():
 def test_empty_run_has_zero_pages():
     figures = run_figures([])
     assert figures.pages_total == 0 and figures.score_median is None
+
+
+def test_third_party_hosts_are_listed_once_and_pages_calling_them_counted():
+    calling = page("http://127.0.0.1/a")
+    calling["requests"] = [
+        {"url": "https://stats.example.org/t.js", "third_party": True},
+        {"url": "https://stats.example.org/pixel", "third_party": True},
+        {"url": "https://fonts.example.net/f.woff2", "third_party": True},
+        {"url": "http://127.0.0.1/style.css", "third_party": False},
+    ]
+    plain = page("http://127.0.0.1/b")
+    plain["requests"] = [{"url": "http://127.0.0.1/b", "third_party": False}]
+    figures = run_figures([calling, plain])
+    assert figures.third_party_hosts == ["fonts.example.net", "stats.example.org"]
+    assert figures.pages_with_third_parties == 1

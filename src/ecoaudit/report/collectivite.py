@@ -23,6 +23,7 @@ class GroupFigures:
     median_of_site_medians: float | None = None
     kg_co2e_per_year: float | None = None  # sum over sites that declare page views
     m3_water_per_year: float | None = None
+    score_mean_weighted_by_views: float | None = None  # over sites declaring page views
 
     @property
     def sites_measured(self) -> list[SiteReport]:
@@ -54,6 +55,11 @@ def group_figures(reports: list[SiteReport]) -> GroupFigures:
     m3 = [y.m3_water_ecoindex for y in yearly if y.m3_water_ecoindex is not None]
     group.kg_co2e_per_year = sum(kg) if kg else None
     group.m3_water_per_year = sum(m3) if m3 else None
+    weighted = [(r.latest.score_mean, r.latest.yearly.page_views)
+                for r in group.sites_measured if r.latest.yearly]
+    if weighted:
+        total_views = sum(views for _, views in weighted)
+        group.score_mean_weighted_by_views = sum(s * v for s, v in weighted) / total_views
     return group
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from ecoaudit import ecoindex
 from ecoaudit.report.budgets import Budget, page_within, site_budgets
@@ -63,6 +64,8 @@ class RunFigures:
     swd_global_mean: float | None = None
     swd_france_mean: float | None = None
     yearly: YearlyEstimate | None = None
+    third_party_hosts: list[str] = field(default_factory=list)  # distinct, sorted
+    pages_with_third_parties: int = 0
 
     @property
     def median_grade(self) -> str | None:
@@ -135,7 +138,19 @@ def run_figures(
     figures.swd_france_mean = _mean([g for p in ok if (g := swd_grams(p, "france")) is not None])
     if page_views_per_year:
         figures.yearly = yearly_estimate(figures, page_views_per_year)
+    hosts_per_page = [third_party_hosts(page) for page in ok]
+    figures.third_party_hosts = sorted(set().union(*hosts_per_page))
+    figures.pages_with_third_parties = sum(bool(hosts) for hosts in hosts_per_page)
     return figures
+
+
+def third_party_hosts(page: dict[str, Any]) -> set[str]:
+    """Host names of the page's requests flagged as third party."""
+    return {
+        urlsplit(request.get("url") or "").hostname or ""
+        for request in page.get("requests") or []
+        if request.get("third_party")
+    } - {""}
 
 
 def yearly_estimate(figures: RunFigures, page_views: int) -> YearlyEstimate:

@@ -18,6 +18,7 @@ from typing import Any
 from jinja2 import ChainableUndefined, Environment, PackageLoader, select_autoescape
 
 from ecoaudit import __version__
+from ecoaudit.errors import EcoauditError
 from ecoaudit.report import charts
 from ecoaudit.report.catalogues import RuleTexts
 from ecoaudit.report.changes import CHANGE_POINTS
@@ -39,6 +40,10 @@ PAGES_PER_LIST = 25
 TREND_ROWS = 24  # runs listed on the trend page (the chart shows them all)
 CSV_NAME = "key-figures.csv"
 PERCENT_METRICS = ("share_",)
+
+
+class ReportWriteError(EcoauditError):
+    """The report folder cannot be written."""
 
 
 @dataclass
@@ -221,8 +226,17 @@ def render_reports(
     now: datetime | None = None,
 ) -> WrittenReports:
     """Write the collectivité report, each site's report and the key-figures CSV to `out_dir`."""
-    moment = now or datetime.now(UTC)
-    writer = _Writer(Path(out_dir), lang, moment)
+    try:
+        return _render(sites, Path(out_dir), lang, now or datetime.now(UTC))
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ReportWriteError(
+            f"Cannot write the reports to {out_dir} ({reason}): choose another folder with --out."
+        ) from None
+
+
+def _render(sites: list[SiteData], out_dir: Path, lang: str, moment: datetime) -> WrittenReports:
+    writer = _Writer(out_dir, lang, moment)
     reports = [build_site_report(site, year=moment.year) for site in sites]
     collectivite = build_collectivite_report(reports)
     written = WrittenReports(out_dir=Path(out_dir), index=Path(out_dir) / "index.html")
