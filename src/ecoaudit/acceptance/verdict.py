@@ -21,6 +21,8 @@ from ecoaudit.rgesn import criteria, rgesn_view
 COMPLIANT, NOT_COMPLIANT, UNDETERMINED = "compliant", "not_compliant", "undetermined"
 EXIT_CODES = {COMPLIANT: 0, NOT_COMPLIANT: 1, UNDETERMINED: 2}
 LABELS_FR = {COMPLIANT: "Conforme", NOT_COMPLIANT: "Non conforme", UNDETERMINED: "Non établi"}
+UNITS_FR = {"KB": "Ko", "requests": "requêtes", "nodes": "éléments", "points": "points",
+            "gCO2e": "gCO2e", "grades": ""}
 
 REQUIREMENTS_FR = {
     "min_score": "score EcoIndex d’au moins {limit}",
@@ -41,6 +43,7 @@ class ClauseRow:
     measured: Any
     status: str
     detail: str = ""
+    unit: str = ""  # French unit of `measured`
     resources: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -115,7 +118,9 @@ def _rule_titles() -> dict[str, str]:
 
 def _detail(check: BudgetCheck) -> str:
     if check.passed is False and check.excess:
-        return f"dépassement de {check.excess:g} {check.unit}"
+        unit = UNITS_FR.get(check.unit, check.unit) or ("note(s)" if check.unit == "grades"
+                                                        else "")
+        return f"écart de {check.excess:g} {unit}".strip()
     return check.detail
 
 
@@ -138,7 +143,8 @@ def page_clauses(budget: Budget, article: str | None, pages: list[PageRuns]) -> 
                 rows.append(ClauseRow(page.url, None, UNDETERMINED, page.error or "non mesurée"))
             else:
                 rows.append(ClauseRow(page.url, check.measured, _row_status(check),
-                                      _detail(check), check.resources))
+                                      _detail(check), unit=UNITS_FR.get(check.unit, check.unit),
+                                      resources=check.resources))
         clauses.append(Clause(
             id=f"page.{key}" + (f".{rule_id}" if rule_id else ""), article=article,
             requirement="Chaque page : " + _requirement(key, limit, rule_id or None, titles),
@@ -170,7 +176,8 @@ def median_clauses(budget: Budget, article: str | None, pages: list[PageRuns],
     for check in evaluate_metrics(values, budget):
         status = _row_status(check) if complete else UNDETERMINED
         detail = _detail(check) if complete else "toutes les pages n’ont pas pu être mesurées"
-        row = ClauseRow("médiane des pages", check.measured, status, detail)
+        row = ClauseRow("médiane des pages", check.measured, status, detail,
+                        unit=UNITS_FR.get(check.unit, check.unit))
         clauses.append(Clause(
             id=f"median.{check.key}", article=article,
             requirement="Médiane des pages : " + _requirement(check.key, check.limit, None, {}),
