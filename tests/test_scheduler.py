@@ -126,6 +126,7 @@ def test_a_second_lock_on_the_same_database_is_refused(store_url: str) -> None:
 # -- real runs ---------------------------------------------------------------------------------
 
 
+@pytest.mark.browser
 def test_scheduled_runs_never_overlap_an_unreachable_site_fails_and_sigterm_stops_cleanly(
         tmp_path: Path) -> None:
     db = tmp_path / "audits.db"
@@ -166,6 +167,7 @@ def test_scheduled_runs_never_overlap_an_unreachable_site_fails_and_sigterm_stop
     assert (tmp_path / "reports" / "index.html").is_file()
 
 
+@pytest.mark.browser
 def test_missed_runs_after_a_pause_are_coalesced_into_one(tmp_path: Path) -> None:
     db = tmp_path / "audits.db"
     with serve({"/": Response("<html><body>accueil</body></html>")}) as server:
@@ -200,6 +202,7 @@ def test_missed_runs_after_a_pause_are_coalesced_into_one(tmp_path: Path) -> Non
     assert scheduler.results[0].status == "completed"
 
 
+@pytest.mark.browser
 def test_once_runs_the_due_sites_then_nothing_until_the_next_fire_time(tmp_path: Path) -> None:
     db = tmp_path / "audits.db"
     with serve({"/": Response("<html><body>accueil</body></html>")}) as server:
