@@ -199,6 +199,8 @@ _LABELS = {
 
 
 def _format(value: Any) -> str:
+    if value is None:
+        return "-"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
@@ -212,18 +214,20 @@ def check_line(check: BudgetCheck) -> str:
         if check.detail and check.passed is not True:
             text += f" ({check.detail})"
         return text
-    comparison = "<=" if check.key.startswith("max_") else ">="
-    if check.key == "min_grade":
-        comparison = "at least"
-    text = f"{mark}  {_LABELS[check.key]}: {_format(check.measured)}"
-    text += f" {check.unit}" if check.unit and check.key != "min_grade" and check.measured \
-        is not None else ""
-    text += f" (limit {comparison} {_format(check.limit)})"
-    if check.passed is False and check.excess:
-        text += f", over by {_format(check.excess)} {check.unit}"
     if check.passed is None:
-        text += f": {check.detail}"
-    elif check.key == "max_score_drop" and check.detail:
+        return f"{mark}  {_LABELS[check.key]} (limit {_format(check.limit)}): {check.detail}"
+    if check.key == "min_grade":
+        text = f"{mark}  {_LABELS[check.key]}: {check.measured} (limit: {check.limit} or better)"
+        if check.passed is False:
+            text += f", {_format(check.excess)} grade(s) below"
+        return text
+    comparison, missed = ("<=", "over by") if check.key.startswith("max_") else (">=",
+                                                                                 "short by")
+    text = f"{mark}  {_LABELS[check.key]}: {_format(check.measured)} {check.unit} " \
+        f"(limit {comparison} {_format(check.limit)})"
+    if check.passed is False:
+        text += f", {missed} {_format(check.excess)} {check.unit}"
+    if check.key == "max_score_drop" and check.detail:
         text += f"; {check.detail}"
     return text
 
