@@ -1,4 +1,4 @@
-"""Errors a user can cause and fix: each carries one sentence saying what is wrong and what to do."""
+"""Errors a user can cause and fix: each says in one sentence what is wrong and what to do."""
 
 
 class EcoauditError(Exception):
