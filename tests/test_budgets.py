@@ -124,3 +124,14 @@ def test_merging_lets_the_file_override_the_site() -> None:
     site = Budget(max_size_kb=1024, max_requests=40)
     merged = site.merged_with(Budget(max_size_kb=500, rules_must_pass=("page-weight",)))
     assert merged == Budget(max_size_kb=500, max_requests=40, rules_must_pass=("page-weight",))
+
+
+def test_a_sites_toml_budget_error_names_the_site_and_the_key(tmp_path: Path) -> None:
+    from ecoaudit.budgets import site_budget
+    from ecoaudit.config import load_config
+
+    path = tmp_path / "sites.toml"
+    path.write_text('[[sites]]\nname = "mairie"\nstart_urls = ["https://example.org/"]\n'
+                    'budgets = { max_nodes = 600, min_grade = "Q" }\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r'sites\.toml site "mairie" budgets: min_grade must be'):
+        site_budget(load_config(path).sites[0])

@@ -129,3 +129,11 @@ def test_an_invalid_budget_stops_with_one_sentence_naming_file_and_key(
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
     assert done.stderr.count("\n") == 1
+
+
+def test_a_baseline_without_a_tolerated_drop_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "budget.toml").write_text("[budget]\nmax_size_kb = 100\n", encoding="utf-8")
+    done = run("check", "http://127.0.0.1:9/", "--budget", "budget.toml", "--baseline", "latest",
+               cwd=tmp_path)
+    assert done.returncode == 2 and "add max_score_drop" in done.stderr
+    assert "Traceback" not in done.stderr
