@@ -1,6 +1,6 @@
 """A private, throwaway nginx on 127.0.0.1 for tests: compression, cache headers and HTTP/2.
 
-    server = NginxServer.start(root, extra_config=...)   # NginxUnavailable when it cannot run
+    server = NginxServer.start(root, extra_config=...)   # NginxUnavailable: not installed
     server.url("/pages/a.html")                  # http://127.0.0.1:P1/...   HTTP/1.1, plain
     server.url("/pages/a.html", "tls-http1")     # https://127.0.0.1:P2/... HTTP/1.1 over TLS
     server.url("/pages/a.html", "h2")            # https://127.0.0.1:P3/... HTTP/2 over TLS
@@ -57,7 +57,11 @@ LOG_FORMAT = "$server_port $status $bytes_sent $body_bytes_sent $server_protocol
 
 
 class NginxUnavailable(Exception):
-    """nginx cannot run here; the message says why (used as the pytest skip reason)."""
+    """nginx is not installed; the message says so (used as the pytest skip reason)."""
+
+
+class NginxFailed(RuntimeError):
+    """nginx is installed but did not start; the message gives its error log."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ def _make_certificate(folder: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 and localhost, valid two days."""
     openssl = shutil.which("openssl")
     if openssl is None:
-        raise NginxUnavailable("openssl is not installed (needed for the test certificate)")
+        raise NginxFailed("openssl is not installed (needed for the test certificate)")
     certificate, key = folder / "cert.pem", folder / "key.pem"
     result = subprocess.run(
         [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
@@ -99,7 +103,7 @@ def _make_certificate(folder: Path) -> tuple[Path, Path]:
         capture_output=True, text=True, timeout=30,
     )
     if result.returncode != 0:
-        raise NginxUnavailable(f"openssl could not make a certificate: {result.stderr[-300:]}")
+        raise NginxFailed(f"openssl could not make a certificate: {result.stderr[-300:]}")
     return certificate, key
 
 
@@ -186,7 +190,7 @@ class NginxServer:
         error = (folder / "error.log").read_text(errors="replace")[-500:] if (
             folder / "error.log").exists() else ""
         shutil.rmtree(folder, ignore_errors=True)
-        raise NginxUnavailable(f"nginx did not start: {error.strip() or 'no error logged'}")
+        raise NginxFailed(f"nginx did not start: {error.strip() or 'no error logged'}")
 
     @classmethod
     def _launch(cls, binary: str, folder: Path, root: Path, certificate: Path, key: Path,
@@ -212,12 +216,12 @@ class NginxServer:
                 if "Address already in use" in output:
                     log.unlink(missing_ok=True)
                     return None
-                raise NginxUnavailable(f"nginx exited at start: {output.strip()[-500:]}")
+                raise NginxFailed(f"nginx exited at start: {output.strip()[-500:]}")
             if all(_accepts(port) for port in ports.values()):
                 return server
             time.sleep(0.05)
         server._terminate()
-        raise NginxUnavailable(f"nginx did not listen within {START_TIMEOUT_SECONDS} s")
+        raise NginxFailed(f"nginx did not listen within {START_TIMEOUT_SECONDS} s")
 
     def url(self, path: str, kind: str = "http", *, host: str = "127.0.0.1") -> str:
         """URL of `path` on one of the servers: "http", "tls-http1" or "h2"."""

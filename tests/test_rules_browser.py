@@ -447,3 +447,14 @@ def test_static_files_on_two_first_party_hosts_warn_site_static_hosts(measured: 
     details = [item.detail for item in finding.evidence]
     assert details[1] == "localhost : 1 ressources statiques"
     assert details[0].startswith("127.0.0.1 : ")
+
+
+# -- the TLS option the HTTP/2 pages need ---------------------------------------------------------
+
+
+def test_self_signed_certificate_is_refused_unless_https_errors_are_ignored(
+        measured: MeasuredSite):
+    strict = MeasureOptions(wait_before=0, wait_after=0, timeout=30)
+    (capture,) = measure_urls([measured.url("/pages/clean.html", "h2")], strict)
+    assert capture.error == "the site's TLS certificate is not valid"
+    assert measured.captures["clean"].error is None
