@@ -127,12 +127,16 @@ def test_site_report_shows_the_regression_the_new_page_and_the_trend(reports):
 
 def test_collectivite_report_separates_benchmark_and_says_what_is_missing(reports):
     index = _text(reports["out"] / "index.html")
-    own, benchmark = index.split("Sites de comparaison (autres collectivités)")[:2]
+    own = index.split("<h2>Sites de la collectivité</h2>")[1].split("</table>")[0]
     assert "Ville fictive" in own and "Commune voisine" not in own
-    assert "Commune voisine" in benchmark.split("La collectivité face")[0]
     assert "Ancien site" in own and "retiré de sites.toml" in own
     assert "Site jamais mesuré" in own and "Aucune mesure enregistrée pour ce site." in own
-    assert "EcoIndex médian ≥ 70,0 d'ici 2027" in index
+    benchmark = _text(reports["out"] / "benchmark.html")
+    assert "Commune voisine" in benchmark and "Ville fictive" not in benchmark
+    median = statistics.median(p["score"] for p in _latest_scores(reports["db"], "ville"))
+    assert ("atteint\u00a0: 1" if median >= 70 else "pas encore atteint\u00a0: 1") in index
+    targets = _text(reports["out"] / "targets.html")
+    assert "EcoIndex médian ≥ 70,0 d'ici 2027" in targets
 
 
 class QuietHandler(SimpleHTTPRequestHandler):

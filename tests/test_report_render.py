@@ -6,9 +6,11 @@ import csv
 import html as markup
 import re
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 
 import pytest
 
+from ecoaudit import ecoindex
 from ecoaudit.report.i18n import Translator, UnknownLanguage
 from ecoaudit.report.model import RunData, SiteData
 from ecoaudit.report.render import render_reports
@@ -155,3 +157,61 @@ def test_a_second_report_replaces_detail_pages_of_a_longer_run(tmp_path):
     site.runs[-1].pages = site.runs[-1].pages[:1]
     render_reports([site], tmp_path, now=NOW)
     assert sorted(p.name for p in (tmp_path / "metz/pages").iterdir()) == ["index.html", "p1.html"]
+
+
+class _ElementCounter(HTMLParser):
+    """Counts elements as EcoIndex does: every element, minus the descendants of <svg>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+        self.svg_depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        if self.svg_depth == 0:
+            self.count += 1
+        if tag == "svg" or self.svg_depth:
+            self.svg_depth += 1
+
+    def handle_startendtag(self, tag, attrs):
+        if self.svg_depth == 0:
+            self.count += 1
+
+    def handle_endtag(self, tag):
+        if self.svg_depth:
+            self.svg_depth -= 1
+
+
+def _big_site(name: str, group: str, pages: int) -> SiteData:
+    def heavy_page(n: int, run: int) -> dict:
+        entry = page(f"http://127.0.0.1/{name}/page-{n}", 500 + 10 * n + 300 * run, 30, 900,
+                     title=f"Une page au titre assez long numéro {n}", swd_global=0.2,
+                     findings=[finding(f"rule-{k}", saving=1000 * k, rgesn=("6.2", "6.3"))
+                               for k in range(25)])
+        for item in entry["findings"]:
+            item["evidence"] = item["evidence"] * 60
+        entry["requests"] = [{"url": f"https://tiers-{k}.example.org/x.js", "third_party": True,
+                              "resource_type": f"type-{k % 12}", "transfer_bytes": 1000}
+                             for k in range(40)]
+        return entry
+
+    runs = [_run(r + 1, [heavy_page(n, r) for n in range(pages + r)]) for r in range(2)]
+    return SiteData(name, f"Site {name}", group=group, runs=runs, page_views_per_year=10_000,
+                    targets=[{"metric": "median_score", "min": 70, "by": 2027},
+                             {"metric": "share_c_or_better", "min": 90, "by": 2030}])
+
+
+def test_large_reports_still_grade_a_by_the_ecoindex_formula(tmp_path):
+    sites = [_big_site("big", "own", 60)]  # long page lists, many findings, evidence, domains
+    sites += [_big_site(f"own{n}", "own", 2) for n in range(20)]  # many sites side by side
+    sites += [_big_site(f"bench{n}", "benchmark", 2) for n in range(12)]
+    render_reports(sites, tmp_path, now=NOW)
+    worst = {}
+    for path in tmp_path.rglob("*.html"):
+        counter = _ElementCounter()
+        counter.feed(_read(path))
+        size_kb = (path.stat().st_size + 250) / 1000  # body and the response headers
+        worst[path.relative_to(tmp_path).as_posix()] = (
+            ecoindex.compute(counter.count, 1, size_kb).score, counter.count, round(size_kb))
+    graded = {name: value for name, value in worst.items() if value[0] <= 80}
+    assert graded == {}

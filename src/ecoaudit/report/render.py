@@ -35,10 +35,12 @@ from ecoaudit.report.model import SiteData
 from ecoaudit.report.pages import requests_by_domain, requests_by_type, third_party_domains
 from ecoaudit.report.rgesn_table import MANUAL
 from ecoaudit.report.site import SiteReport, build_site_report
+from ecoaudit.report.targets import LATE, MET, ON_TRACK, UNKNOWN
 
 PAGES_PER_LIST = 25
 TREND_ROWS = 24  # runs listed on the trend page (the chart shows them all)
 CSV_NAME = "key-figures.csv"
+TARGET_STATUSES = (MET, ON_TRACK, LATE, UNKNOWN)
 PERCENT_METRICS = ("share_",)
 
 
@@ -247,11 +249,15 @@ def _render(sites: list[SiteData], out_dir: Path, lang: str, moment: datetime) -
         for r in collectivite.own.sites
         for target in r.targets
     ]
+    statuses = [row["target"].status for row in target_rows]
     writer.write(
         "index.html", "index.html", report=collectivite,
         sites_chart=writer.sites_chart(collectivite), target_rows=target_rows,
+        target_counts=[(s, statuses.count(s)) for s in TARGET_STATUSES if s in statuses],
         national_mean=NATIONAL_PUBLIC_SERVICE_MEAN_2022, grenoble=GRENOBLE_METROPOLE_2023,
     )
+    writer.write("benchmark.html", "benchmark.html", report=collectivite)
+    writer.write("targets.html", "targets.html", target_rows=target_rows)
     csv_path = Path(out_dir) / CSV_NAME
     csv_path.write_text(key_figures_csv(collectivite), encoding="utf-8")
     written.files = [*writer.written, csv_path]
