@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter, deque
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -103,6 +103,39 @@ class Politeness:
                 if wait > 0:
                     await asyncio.sleep(wait)
             self._last_start[key] = loop.time()
+
+
+    async def navigation_turn(self, host: str) -> Callable[[], None]:
+        """Wait for the host's turn to send a page navigation; return `answered`.
+
+        Navigations of a host leave one at a time: the next waits until the previous one was
+        answered (or failed), then the delay. Measured from the answer, the delay holds on the
+        server's side too, whatever the network's latency. Call `answered()` exactly when the
+        navigation has its answer; until then the host's other navigations wait.
+        """
+        key = _host(host)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        loop = asyncio.get_running_loop()
+        await lock.acquire()
+        try:
+            previous = self._last_start.get(key)
+            if previous is not None:
+                wait = previous + self.delay_for(key) - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+        except BaseException:
+            lock.release()
+            raise
+        released = False
+
+        def answered() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self._last_start[key] = loop.time()
+                lock.release()
+
+        return answered
 
 
 class Frontier:
