@@ -30,6 +30,7 @@ STALL_LIMIT_SECONDS = 60.0  # a stalling answer never lasts longer than this, wh
 BIG_PAGE_BYTES = 20_000_000
 HUGE_DOM_ELEMENTS = 200_000
 GZIP_BOMB_BYTES = 200_000_000
+GIF_1PX = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 # path -> (what it does, what a crawl must do with it)

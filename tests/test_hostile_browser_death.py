@@ -14,7 +14,7 @@ from ecoaudit.config import SiteConfig
 from ecoaudit.crawl import SiteCrawl, site_measure_options
 from ecoaudit.measure import BrowserSession, MeasureOptions
 from ecoaudit.store import Store
-from tests.hostile_server import Handler, HostileServer
+from tests.hostile_server import GIF_1PX, Handler, HostileServer
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,7 @@ def slow_image(handler: Handler) -> None:
             os.kill(process.pid, signal.SIGKILL)
             KILLED.append(process.pid)
     handler.owner.stall(1.5)
-    handler.send_body(b"GIF89a", content_type="image/gif")
+    handler.send_body(GIF_1PX, content_type="image/gif")
 
 
 def browser_main_processes() -> list[psutil.Process]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ecoaudit.store import Store
-from tests.hostile_server import Handler, HostileServer
+from tests.hostile_server import GIF_1PX, Handler, HostileServer
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +37,7 @@ def linked_page(handler: Handler) -> None:
 
 def slow_image(handler: Handler) -> None:
     handler.owner.stall(0.5)
-    handler.send_body(b"GIF89a", content_type="image/gif")
+    handler.send_body(GIF_1PX, content_type="image/gif")
 
 
 def ecoaudit_crawl(start_url: str, database: Path, *extra: str) -> subprocess.Popen:

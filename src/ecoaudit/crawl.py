@@ -21,7 +21,7 @@ from ecoaudit.capture import Capture
 from ecoaudit.config import SiteConfig
 from ecoaudit.frontier import Frontier, QueuedUrl
 from ecoaudit.httpfetch import site_client
-from ecoaudit.measure import BrowserSession, MeasureOptions, before_navigation
+from ecoaudit.measure import BrowserSession, MeasureOptions, navigation_turn
 from ecoaudit.scoring import score_capture
 from ecoaudit.store import Store
 from ecoaudit.urls import UrlError, host_key
@@ -221,13 +221,10 @@ class SiteCrawl:
                 await self._changed.wait()
 
     async def _visit(self, item: QueuedUrl) -> None:
-        try:
-            host = host_key(item.url)
-        except UrlError:
-            host = item.url
+        host = _host_of(item.url)
         captures: list[Capture] = []
         politeness = self.frontier.politeness
-        before_navigation.set(lambda: politeness.pace(host))
+        navigation_turn.set(lambda: politeness.navigation_turn(host))
         async with politeness.slot(host, pace=False):
             for state in self._states:
                 captures.append(await self.session.measure(item.url, consent=state))
@@ -280,13 +277,23 @@ class SiteCrawl:
                 return
             if found.url in done:
                 continue
-            record = await documents.inspect(client, found.url, found.found_on, found.link_text,
-                                             self.site)
+            # Documents are asked for within the same politeness limits as pages.
+            async with self.frontier.politeness.slot(_host_of(found.url)):
+                record = await documents.inspect(client, found.url, found.found_on,
+                                                 found.link_text, self.site)
             record.pop("size_source", None)
             url = record.pop("url")
             await asyncio.to_thread(self.store.record_document, self.run_id, url=url, **record)
             self.progress.documents += 1
             self.on_progress(self.progress)
+
+
+def _host_of(url: str) -> str:
+    """The politeness key of a URL: its host[:port], or the URL itself when it has none."""
+    try:
+        return host_key(url)
+    except UrlError:
+        return url
 
 
 def _not_a_page(capture: Capture) -> bool:

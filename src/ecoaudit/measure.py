@@ -44,17 +44,17 @@ log = logging.getLogger(__name__)
 
 MAX_CONSOLE_ERRORS = 50
 
-# Awaited right before each page navigation leaves (the crawler's politeness pacing). A context
-# variable, so that pages measured in parallel each keep their own host's pacer.
-before_navigation: contextvars.ContextVar[Callable[[], Awaitable[None]] | None] = (
-    contextvars.ContextVar("before_navigation", default=None)
-)
+# The crawler's politeness, per page navigation. Awaited right before a navigation leaves, it
+# returns the function to call once that navigation is answered (or has failed). A context
+# variable, so that pages measured in parallel each keep their own host's turn.
+navigation_turn: contextvars.ContextVar[
+    Callable[[], Awaitable[Callable[[], None]]] | None
+] = contextvars.ContextVar("navigation_turn", default=None)
+# The deadline of the measurement under way: waiting for a navigation turn does not count.
+_deadline: contextvars.ContextVar[asyncio.Timeout | None] = contextvars.ContextVar(
+    "deadline", default=None)
 
 
-async def _pace_navigation() -> None:
-    pacer = before_navigation.get()
-    if pacer is not None:
-        await pacer()
 SELF_NAVIGATIONS_FOLLOWED = 3  # a page that replaces itself more often is not measured
 CLOSE_MARGIN_SECONDS = 20.0
 
@@ -307,9 +307,12 @@ class BrowserSession:
         budget = (self.options.timeout + self.options.wait_before + self.options.wait_after
                   + CLOSE_MARGIN_SECONDS)
         try:
-            return await asyncio.wait_for(
-                self._measure(browser, url, consent, screenshot), timeout=budget
-            )
+            async with asyncio.timeout(budget) as deadline:
+                token = _deadline.set(deadline)
+                try:
+                    return await self._measure(browser, url, consent, screenshot)
+                finally:
+                    _deadline.reset(token)
         except TimeoutError:
             return self._failed(url, f"the measurement did not end within {budget:g} s", consent)
 
@@ -324,8 +327,7 @@ class BrowserSession:
         context = await browser.new_context(**self._context_arguments())
         try:
             page = await context.new_page()
-            await _pace_navigation()
-            await page.goto(url, wait_until="load", timeout=self.options.timeout * 1000)
+            await _navigate(page, url, self.options.timeout)
             await page.click(self.options.consent_selector, timeout=10_000)
             await asyncio.sleep(1.0)
             return await context.storage_state()
@@ -410,10 +412,7 @@ class BrowserSession:
                             screenshot: Path | None) -> None:
         options = self.options
         try:
-            await _pace_navigation()
-            response = await page.goto(
-                capture.requested_url, wait_until="load", timeout=options.timeout * 1000
-            )
+            response = await _navigate(page, capture.requested_url, options.timeout)
         except PlaywrightError as error:
             capture.error = describe_navigation_error(error, options.timeout)
             return
@@ -471,6 +470,29 @@ class BrowserSession:
             if host:
                 hosts.append(host)
         return hosts
+
+
+async def _navigate(page: Page, url: str, timeout: float):
+    """Load `url` (until `load`), within the host's politeness: wait for this navigation's
+    turn, and hand the turn on as soon as the document answers (commit) or fails."""
+    turn = navigation_turn.get()
+    answered = None
+    if turn is not None:
+        loop = asyncio.get_running_loop()
+        waiting_since = loop.time()
+        answered = await turn()
+        deadline = _deadline.get()
+        if deadline is not None and deadline.when() is not None:
+            deadline.reschedule(deadline.when() + loop.time() - waiting_since)
+    started = asyncio.get_running_loop().time()
+    try:
+        response = await page.goto(url, wait_until="commit", timeout=timeout * 1000)
+    finally:
+        if answered is not None:
+            answered()
+    left = timeout - (asyncio.get_running_loop().time() - started)
+    await page.wait_for_load_state("load", timeout=max(left, 0.001) * 1000)
+    return response
 
 
 async def _evaluate(page: Page, script: str, timeout: float):
