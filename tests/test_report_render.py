@@ -215,3 +215,13 @@ def test_large_reports_still_grade_a_by_the_ecoindex_formula(tmp_path):
             ecoindex.compute(counter.count, 1, size_kb).score, counter.count, round(size_kb))
     graded = {name: value for name, value in worst.items() if value[0] <= 80}
     assert graded == {}
+
+
+def test_a_run_that_crawled_nothing_says_why(tmp_path):
+    run = _run(1, [], status="failed")
+    run.run["reason"] = "robots.txt disallows every start URL for the user-agent 'ecoaudit'."
+    written = render_reports([SiteData("lemet", "LE MET'", runs=[run])], tmp_path, now=NOW)
+    html = _text(written.sites["lemet"])
+    assert "Aucune page n'a pu être mesurée lors de la dernière mesure (0 en erreur)." in html
+    assert "robots.txt disallows every start URL" in html
+    assert "Aucune mesure n'a encore de page mesurée" in html  # no empty trend chart
