@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import pytest
 
 from ecoaudit import ecoindex
+from ecoaudit.report import charts
 from ecoaudit.report.i18n import Translator, UnknownLanguage
 from ecoaudit.report.model import RunData, SiteData
 from ecoaudit.report.render import render_reports
@@ -225,3 +226,12 @@ def test_a_run_that_crawled_nothing_says_why(tmp_path):
     assert "Aucune page n'a pu être mesurée lors de la dernière mesure (0 en erreur)." in html
     assert "robots.txt disallows every start URL" in html
     assert "Aucune mesure n'a encore de page mesurée" in html  # no empty trend chart
+
+
+def test_trend_chart_of_a_long_history_stays_small():
+    labels = [f"{day:03d}" for day in range(365)]
+    values = [50 + day % 30 for day in range(365)]
+    chart = charts.trend(labels, [charts.Series("médiane", "#000", values)], "titre", "desc")
+    assert chart.count("<circle") == 0 and len(chart) < 12_000
+    short = charts.trend(labels[:3], [charts.Series("médiane", "#000", values[:3])], "t", "d")
+    assert short.count("<circle") == 3

@@ -16,6 +16,7 @@ from ecoaudit import ecoindex
 
 INK = "#1f2328"
 MUTED = "#57606a"
+MAX_MARKERS = 40
 _ids = itertools.count(1)
 
 
@@ -99,9 +100,11 @@ def trend(
         parts.append(
             f'<polyline points="{path}" fill="none" stroke="{line.colour}" stroke-width="2"{dash}/>'
         )
-        parts.extend(
-            f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{line.colour}"/>' for px, py in points
-        )
+        if len(points) <= MAX_MARKERS:  # a long history reads as a line; markers would weigh
+            parts.extend(
+                f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{line.colour}"/>'
+                for px, py in points
+            )
     if labels:
         parts.append(_text(left, height - bottom + 16, labels[0], "start", MUTED))
         if len(labels) > 1:
