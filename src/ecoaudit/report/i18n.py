@@ -37,6 +37,9 @@ class Translator:
         self.lang = check_language(lang)
         self._messages = messages(self.lang)
 
+    def has(self, key: str) -> bool:
+        return key in self._messages
+
     def __call__(self, key: str, **values: object) -> str:
         text = self._messages[key]
         return text.format(**values) if values else text

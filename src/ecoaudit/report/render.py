@@ -98,7 +98,7 @@ class _Writer:
 
     def metric_label(self, metric: str) -> str:
         key = f"metric_{metric}"
-        return self.t(key) if key in self.t._messages else metric
+        return self.t(key) if self.t.has(key) else metric
 
     def metric_value(self, metric: str, value: float | None) -> str:
         if metric.startswith(PERCENT_METRICS):
