@@ -42,7 +42,7 @@ from ecoaudit.measure import MeasureOptions
 __all__ = ["AcceptanceOutcome", "Contract", "VerifyResult", "load_contract", "run_acceptance",
            "verify_folder"]
 
-SCROLL = "ArrowDown, then smooth scroll to the bottom"
+SCROLL = "touche Flèche bas, puis défilement progressif jusqu’en bas de la page"
 
 
 @dataclass
