@@ -85,6 +85,8 @@ def site_measure_options(site: SiteConfig, base: MeasureOptions,
     )
     options.consent_selector = site.consent
     options.first_party_hosts = [*site.allowed_hosts, *site.first_party_hosts]
+    options.allowed_hosts = list(site.allowed_hosts)
+    options.allow_private = site.allow_private_addresses
     options.user_agent_token = site.user_agent
     return options
 

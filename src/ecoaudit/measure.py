@@ -38,7 +38,12 @@ from ecoaudit.capture import (
     Protocol,
     Request,
 )
-from ecoaudit.config import DEFAULT_USER_AGENT
+from ecoaudit.config import (
+    DEFAULT_USER_AGENT,
+    _host_is_private,  # local or staging host: same rule as ad-hoc sites
+)
+from ecoaudit.navigation_guard import NavigationGuard
+from ecoaudit.urls import is_private_address
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +97,11 @@ class MeasureOptions:
     screenshot_dir: Path | None = None
     browser_path: str | None = None  # explicit executable (config); else found automatically
     ignore_https_errors: bool = False  # accept invalid TLS certificates (self-signed tests)
+    # Documents (pages, frames, redirect hops) may only come from these hosts in the main frame
+    # (None: anywhere), and from private addresses only when allowed (None: when the measured
+    # URL's own host is private, i.e. a local or staging server).
+    allowed_hosts: list[str] | None = None
+    allow_private: bool | None = None
 
     def protocol(self, browser_version: str | None, consent: str = "none") -> Protocol:
         """The protocol record stored with every capture."""
@@ -380,10 +390,13 @@ class BrowserSession:
             await context.add_init_script(INIT_SCRIPT)
             page = await context.new_page()
             events.attach(context, page)
+            guard = self._navigation_guard(url)
+            if guard is not None:
+                await guard.start(await context.new_cdp_session(page))
             recorder = CoverageRecorder() if options.collect_coverage else None
             if recorder:
                 await recorder.start(context, page)
-            await self._run_protocol(page, capture, recorder, screenshot)
+            await self._run_protocol(page, capture, recorder, screenshot, guard)
             if not browser.is_connected():
                 raise PlaywrightError("the browser process died during the measurement")
             if capture.ok or capture.nodes is not None:
@@ -408,17 +421,32 @@ class BrowserSession:
         _link_images_to_requests(capture)
         return capture
 
+    def _navigation_guard(self, url: str) -> NavigationGuard | None:
+        allow_private = self.options.allow_private
+        if allow_private is None:
+            allow_private = _host_is_private(urlsplit(url).hostname or "")
+        if allow_private and self.options.allowed_hosts is None:
+            return None
+        return NavigationGuard(self.options.allowed_hosts, allow_private)
+
     async def _run_protocol(self, page: Page, capture: Capture, recorder,
-                            screenshot: Path | None) -> None:
+                            screenshot: Path | None, guard: NavigationGuard | None) -> None:
         options = self.options
         try:
             response = await _navigate(page, capture.requested_url, options.timeout)
         except PlaywrightError as error:
             capture.error = describe_navigation_error(error, options.timeout)
+            if guard is not None and guard.main_frame_refusal:
+                capture.error = f"refused: {guard.main_frame_refusal}"
             return
         if response is None:
             capture.error = "the browser received no response for this URL"
             return
+        if guard is not None:
+            refusal = guard.main_frame_refusal or await _private_peer(response, guard)
+            if refusal:
+                capture.error = f"refused: {refusal}"
+                return
         capture.final_url = response.url
         capture.status = response.status
         capture.content_type = (await response.all_headers()).get("content-type")
@@ -435,6 +463,9 @@ class BrowserSession:
         await _evaluate(page, SCROLL_SCRIPT, options.timeout)
         await asyncio.sleep(options.wait_after)
         facts = await _evaluate(page, COLLECT_SCRIPT, options.timeout)
+        if guard is not None and guard.main_frame_refusal:  # a script tried to leave
+            capture.error = f"refused: {guard.main_frame_refusal}"
+            return
         _apply_facts(capture, facts)
         if recorder:
             try:
@@ -470,6 +501,23 @@ class BrowserSession:
             if host:
                 hosts.append(host)
         return hosts
+
+
+async def _private_peer(response, guard: NavigationGuard) -> str | None:
+    """The address the browser really connected to, when it is private and not allowed (a DNS
+    answer that changed between our check and the browser's own lookup)."""
+    if guard.allow_private:
+        return None
+    try:
+        peer = await response.server_addr()
+    except PlaywrightError:
+        return None
+    address = (peer or {}).get("ipAddress", "").strip("[]")
+    try:
+        private = bool(address) and is_private_address(address)
+    except ValueError:
+        return None
+    return f"the browser was connected to the private address {address}" if private else None
 
 
 async def _navigate(page: Page, url: str, timeout: float):
