@@ -1,13 +1,15 @@
 """Throughput benchmark: pages per minute of `ecoaudit crawl` against ecoindex-cli 2.30.1.
 
-    .venv/bin/python benchmarks/throughput.py [--pages 50] [--reference-workers 4,8]
-        [--scaling 50,200,1000] [--large-waits 1] [--markdown FILE] [--json FILE]
+    .venv/bin/python benchmarks/throughput.py [--pages 50] [--concurrency 8,16]
+        [--reference-workers 4,8] [--scaling 50,200,1000] [--large-waits 1]
+        [--markdown FILE] [--json FILE]
 
-1. Generates a local municipal-looking site (benchmarks/.cache/throughput-site, as many pages
-   as the largest scaling point) and serves it with a private nginx on 127.0.0.1.
+1. Generates local municipal-looking sites of exactly N pages each
+   (benchmarks/.cache/throughput-site-N) and serves each with a private nginx on 127.0.0.1.
 2. Head to head, with the full protocol (3 s + 3 s, viewport 1280x720 on both sides, the
-   reference's real viewport): `ecoaudit crawl --url START --max-pages N`, then the reference on
-   exactly the URLs ecoaudit measured, once per worker count; the best is kept. Per-page numbers
+   reference's real viewport): `ecoaudit crawl --url START --max-pages N` (once per
+   --concurrency value), then the reference on exactly the URLs ecoaudit measured, once per
+   worker count; the best of each side is compared. Per-page numbers
    (nodes, requests, bytes, score, grade) are compared between the two tools.
 3. Scaling curve of ecoaudit alone: each point is a fresh crawl of the first N pages; points above
    200 pages use `--large-waits` seconds before and after the scroll (said in the output).
@@ -33,7 +35,6 @@ import sitegen
 from process_tree import Usage, run_measured
 from serve import NginxServer
 
-SITE_DIR = reference_tool.CACHE_DIR / "throughput-site"
 FULL_WAIT = 3
 
 
@@ -80,8 +81,32 @@ def crawl(
     entries = {page["url"]: page for page in document["pages"]}
     measured = sum(1 for page in entries.values() if page.get("ecoindex"))
     settings = (document.get("run") or {}).get("settings") or {}
-    result = RunResult("ecoaudit", pages, measured, len(entries) - measured, f"{wait}+{wait} s",
-                       str(settings.get("concurrency", concurrency)), usage)
+    result = RunResult("ecoaudit crawl", pages, measured, len(entries) - measured,
+                       f"{wait}+{wait} s", str(settings.get("concurrency", concurrency)), usage)
+    return result, entries
+
+
+def audit_list(
+    urls: list[str], concurrency: int | None, work: Path
+) -> tuple[RunResult, dict[str, dict]]:
+    """`ecoaudit audit URLS` on a given URL list (no discovery), full protocol."""
+    work.mkdir(parents=True, exist_ok=True)
+    document_path = work / "ecoaudit-audit.json"
+    command = [
+        ecoaudit_executable(), "audit", *urls, "--viewport", "1280x720",
+        "--wait-before", str(FULL_WAIT), "--wait-after", str(FULL_WAIT),
+        "--json", str(document_path),
+    ]
+    if concurrency:
+        command += ["--concurrency", str(concurrency)]
+    usage = run_measured(command, cwd=work, log_path=work / "ecoaudit-audit.log")
+    if not document_path.exists():
+        raise SystemExit(f"ecoaudit audit wrote no JSON (exit {usage.returncode}); "
+                         f"see {work / 'ecoaudit-audit.log'}")
+    entries = {page["url"]: page for page in json.loads(document_path.read_text())["pages"]}
+    measured = sum(1 for page in entries.values() if page.get("ecoindex"))
+    result = RunResult("ecoaudit audit (URL list)", len(urls), measured, len(entries) - measured,
+                       f"{FULL_WAIT}+{FULL_WAIT} s", str(concurrency or "default"), usage)
     return result, entries
 
 
@@ -141,94 +166,128 @@ TABLE_HEAD = (
 )
 
 
+def site_for(pages: int) -> Path:
+    """A generated site of exactly `pages` pages, so that every crawl of it visits the same URLs."""
+    root = reference_tool.CACHE_DIR / f"throughput-site-{pages}"
+    print(f"Generating a {pages}-page site in {root} ...", file=sys.stderr)
+    sitegen.realistic_site(root, pages)
+    return root
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=50, help="head-to-head size (default 50)")
     parser.add_argument("--reference-workers", default="4,8",
                         help="worker counts to try for the reference (best one kept)")
-    parser.add_argument("--concurrency", type=int, default=None,
-                        help="ecoaudit's --concurrency (default: its own choice)")
+    parser.add_argument("--concurrency", default="",
+                        help="ecoaudit --concurrency values to try head to head, e.g. 8,16 "
+                        "(default: its own choice); the scaling curve uses the first")
     parser.add_argument("--scaling", default="50,200,1000",
                         help="ecoaudit-alone points, in pages ('' for none)")
     parser.add_argument("--large-waits", type=float, default=1.0,
                         help="waits (s, before and after scroll) for scaling points above 200")
     parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument("--also-audit", action="store_true",
+                        help="also time `ecoaudit audit` on the crawled URL list (no discovery)")
     parser.add_argument("--markdown", type=Path)
     parser.add_argument("--json", type=Path, dest="json_path")
     arguments = parser.parse_args()
 
     scaling = [int(value) for value in arguments.scaling.split(",") if value.strip()]
-    site_pages = max([arguments.pages, *scaling])
+    concurrencies: list[int | None] = [
+        int(value) for value in arguments.concurrency.split(",") if value.strip()
+    ] or [None]
     reference_workers = [int(value) for value in arguments.reference_workers.split(",")]
     if not arguments.skip_reference:
         reference_tool.prepare()
-    print(f"Generating a {site_pages}-page site in {SITE_DIR} ...", file=sys.stderr)
-    sitegen.realistic_site(SITE_DIR, site_pages)
     work = Path(tempfile.mkdtemp(prefix="throughput-", dir=reference_tool.CACHE_DIR))
-    runs: list[RunResult] = []
-    comparisons = {}
+    ours: list[tuple[RunResult, dict[str, dict]]] = []
+    references: list[tuple[RunResult, dict]] = []
     scaling_runs: list[RunResult] = []
-    with NginxServer(SITE_DIR) as server:
+
+    with NginxServer(site_for(arguments.pages)) as server:
         start = server.url("index.html")
-        print(f"ecoaudit crawl, {arguments.pages} pages, 3 s + 3 s ...", file=sys.stderr)
-        head, our_pages = crawl(start, arguments.pages, FULL_WAIT, arguments.concurrency,
-                                work / f"ecoaudit-{arguments.pages}")
-        runs.append(head)
-        urls = [url for url, page in our_pages.items() if page.get("ecoindex")]
+        for concurrency in concurrencies:
+            print(f"ecoaudit crawl, {arguments.pages} pages, 3 s + 3 s, concurrency "
+                  f"{concurrency or 'default'} ...", file=sys.stderr)
+            ours.append(crawl(start, arguments.pages, FULL_WAIT, concurrency,
+                              work / f"ecoaudit-{arguments.pages}-{concurrency or 'default'}"))
+        urls = [url for url, page in ours[0][1].items() if page.get("ecoindex")]
+        if arguments.also_audit:
+            for concurrency in concurrencies:
+                print(f"ecoaudit audit of the same {len(urls)} URLs, concurrency "
+                      f"{concurrency or 'default'} ...", file=sys.stderr)
+                ours.append(audit_list(urls, concurrency,
+                                       work / f"audit-{concurrency or 'default'}"))
         if not arguments.skip_reference:
             for workers in reference_workers:
                 print(f"reference, {len(urls)} pages, {workers} workers ...", file=sys.stderr)
-                result, theirs = reference_run(urls, workers, work / f"reference-{workers}")
-                runs.append(result)
-                comparisons[workers] = compare(our_pages, theirs)
-        for points in scaling:
-            if points == arguments.pages:
-                scaling_runs.append(head)
-                continue
-            wait = FULL_WAIT if points <= 200 else arguments.large_waits
+                references.append(reference_run(urls, workers, work / f"reference-{workers}"))
+
+    for points in scaling:
+        if points == arguments.pages:
+            scaling_runs.append(ours[0][0])
+            continue
+        wait = FULL_WAIT if points <= 200 else arguments.large_waits
+        with NginxServer(site_for(points)) as server:
             print(f"ecoaudit crawl, {points} pages, {wait} s + {wait} s ...", file=sys.stderr)
             try:
-                result, _ = crawl(start, points, wait, arguments.concurrency,
+                result, _ = crawl(server.url("index.html"), points, wait, concurrencies[0],
                                   work / f"ecoaudit-{points}")
             except SystemExit as failure:  # keep the other points
                 print(f"Scaling point {points} failed: {failure}", file=sys.stderr)
                 continue
-            scaling_runs.append(result)
+        scaling_runs.append(result)
 
-    references = [r for r in runs if r.tool != "ecoaudit"]
-    lines = [f"Machine: {os.cpu_count()} cores. Site: {site_pages} generated pages served by "
-             "nginx on 127.0.0.1. Viewport 1280x720 on both sides.", "",
-             "Head to head (same URL list, full protocol):", "", TABLE_HEAD]
-    lines += [row(result) for result in runs]
+    comparisons = [
+        {"ecoaudit": f"{our_run.tool} (concurrency {our_run.workers})",
+         "reference_workers": their_run.workers,
+         **compare(our_pages, their_pages)}
+        for our_run, our_pages in ours for their_run, their_pages in references
+    ]
+    lines = [f"Machine: {os.cpu_count()} cores. Sites generated by benchmarks/sitegen.py, served "
+             "by nginx on 127.0.0.1. Viewport 1280x720 on both sides.", "",
+             f"Head to head ({arguments.pages}-page site, same URL list, full protocol):", "",
+             TABLE_HEAD]
+    lines += [row(result) for result, _ in ours + references]
     if references:
-        best = max(references, key=lambda r: r.pages_per_minute)
-        lines += ["", f"ecoaudit / best reference ({best.workers} workers): "
-                  f"{head.pages_per_minute / best.pages_per_minute:.1f} times the pages per "
-                  "minute."]
-        for workers, comparison in comparisons.items():
-            lines.append(f"Per-page numbers, reference with {workers} workers: "
-                         f"{comparison['identical']}/{comparison['compared']} pages identical "
-                         "(nodes, requests, bytes, score, grade).")
+        best_reference = max((r for r, _ in references), key=lambda r: r.pages_per_minute)
+        for label in ("ecoaudit crawl", "ecoaudit audit (URL list)"):
+            candidates = [r for r, _ in ours if r.tool == label]
+            if not candidates:
+                continue
+            best_ours = max(candidates, key=lambda r: r.pages_per_minute)
+            lines += ["", f"Best {label} (concurrency {best_ours.workers}) / best reference "
+                      f"({best_reference.workers} workers): "
+                      f"{best_ours.pages_per_minute / best_reference.pages_per_minute:.1f} "
+                      "times the pages per minute."]
+        for comparison in comparisons:
+            lines.append(
+                f"Per-page numbers, {comparison['ecoaudit']} vs "
+                f"reference {comparison['reference_workers']} workers: "
+                f"{comparison['identical']}/{comparison['compared']} pages identical "
+                "(nodes, requests, bytes, score, grade)."
+            )
     if scaling_runs:
-        lines += ["", "Scaling, ecoaudit alone:", "", TABLE_HEAD]
+        lines += ["", "Scaling, ecoaudit alone (each point its own generated site):", "",
+                  TABLE_HEAD]
         lines += [row(result) for result in scaling_runs]
     output = "\n".join(lines) + "\n"
     print(output)
-    for workers, comparison in comparisons.items():
+    for comparison in comparisons:
         if comparison["different"]:
-            print(f"Differences with {workers} workers:", json.dumps(comparison["different"],
-                                                                    indent=1))
+            print("Differences:", json.dumps(comparison, indent=1))
     if arguments.markdown:
         arguments.markdown.write_text(output)
     if arguments.json_path:
         arguments.json_path.write_text(json.dumps({
-            "runs": [asdict(r) | {"pages_per_minute": r.pages_per_minute} for r in runs],
+            "runs": [asdict(r) | {"pages_per_minute": r.pages_per_minute}
+                     for r, _ in ours + references],
             "scaling": [asdict(r) | {"pages_per_minute": r.pages_per_minute}
                         for r in scaling_runs],
             "comparisons": comparisons,
         }, indent=2))
-    all_identical = all(not c["different"] for c in comparisons.values())
-    return 0 if all_identical else 1
+    return 0 if all(not c["different"] for c in comparisons) else 1
 
 
 if __name__ == "__main__":
