@@ -77,9 +77,14 @@ def test_a_score_drop_against_the_latest_run_is_a_regression(tmp_path: Path) -> 
         baseline = run("crawl", "--url", url, "--max-pages", "1", "--db", "base.db",
                        "--no-report", *QUICK, cwd=tmp_path)
         assert baseline.returncode == 0, baseline.stdout + baseline.stderr
+        unchanged = run("check", url, "--budget", "budget.toml", "--baseline", "latest",
+                        "--db", "base.db", *QUICK, cwd=tmp_path)
         page_routes["/page"] = Response(HEAVY)  # the new release is heavier
         regressed = run("check", url, "--budget", "budget.toml", "--baseline", "latest",
                         "--db", "base.db", *QUICK, cwd=tmp_path)
+    assert unchanged.returncode == 0, unchanged.stdout + unchanged.stderr
+    assert "PASS  score drop against the baseline: 0 points" in unchanged.stdout
+    assert "Verdict: PASSED" in unchanged.stdout
     assert regressed.returncode == 1, regressed.stdout + regressed.stderr
     assert "Baseline: run 1 of" in regressed.stdout
     assert "FAIL  score drop against the baseline:" in regressed.stdout
