@@ -123,6 +123,41 @@ def test_a_second_lock_on_the_same_database_is_refused(store_url: str) -> None:
             pass
 
 
+HOLD_LOCK = """
+import sys, time
+from ecoaudit.store import Store
+from ecoaudit.schedule_lock import SchedulerLock
+store = Store.open(sys.argv[1])
+lock = SchedulerLock(store.engine)
+lock.acquire()
+print("locked", flush=True)
+time.sleep(120)
+"""
+
+
+def test_the_lock_of_a_killed_scheduler_is_freed_at_once(store_url: str) -> None:
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, store_url],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with Store.open(store_url) as store:
+            with pytest.raises(SchedulerBusy, match=f":{holder.pid}"):
+                SchedulerLock(store.engine).acquire()
+            holder.kill()  # SIGKILL: no clean-up code runs
+            holder.wait(10)
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    SchedulerLock(store.engine).acquire()
+                    break
+                except SchedulerBusy:
+                    assert time.monotonic() < deadline, "the dead scheduler's lock was kept"
+                    time.sleep(0.2)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+
+
 # -- real runs ---------------------------------------------------------------------------------
 
 
