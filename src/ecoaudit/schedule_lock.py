@@ -39,7 +39,10 @@ def owner_label() -> str:
 
 
 class SchedulerLock:
-    """Hold with `with SchedulerLock(store.engine):` or `acquire()` / `release()`."""
+    """Hold with `with SchedulerLock(store.engine):` or `acquire()` / `release()`.
+
+    Keep a reference while holding it: the lock goes with the object's file or connection.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

@@ -63,8 +63,9 @@ def _baseline(db_url: str | None, spec: str, site: SiteConfig | None):
 @click.option("--concurrency", type=click.IntRange(1, 64), default=None,
               help="Pages measured at once (default: chosen for this machine).")
 @protocol_options
-def check(urls, site_name, config_path, budget_path, baseline, db_url, junit_path, json_path,
-          gitlab_path, concurrency, viewport, wait_before, wait_after, timeout,
+@click.pass_context
+def check(context, urls, site_name, config_path, budget_path, baseline, db_url, junit_path,
+          json_path, gitlab_path, concurrency, viewport, wait_before, wait_after, timeout,
           no_coverage) -> None:
     """Measure URLS (or crawl --site), apply the budget, compare with the baseline.
 
@@ -83,7 +84,8 @@ def check(urls, site_name, config_path, budget_path, baseline, db_url, junit_pat
     concurrency = concurrency or default_concurrency()
     options = measure_options(viewport, wait_before, wait_after, timeout, no_coverage)
     if site is not None:
-        options = site_measure_options(site, options, timeout)
+        explicit = context.get_parameter_source("timeout").name != "DEFAULT"
+        options = site_measure_options(site, options, timeout if explicit else None)
     if urls:
         entries = asyncio.run(gate.measure_pages(list(urls), options, concurrency=concurrency,
                                                  site=site))
