@@ -8,7 +8,7 @@ import pytest
 
 from ecoaudit.report.budgets import Budget, page_within, site_budgets
 from ecoaudit.report.figures import run_figures
-from tests.report_samples import page
+from tests.report_samples import finding, page
 
 # (nodes, requests, size KB) -> EcoIndex score and grade, from the published test vectors.
 LIGHT = (82, 3, 42.115)  # 92 A
@@ -125,3 +125,12 @@ def test_third_party_hosts_are_listed_once_and_pages_calling_them_counted():
     figures = run_figures([calling, plain])
     assert figures.third_party_hosts == ["fonts.example.net", "stats.example.org"]
     assert figures.pages_with_third_parties == 1
+
+
+def test_rules_that_must_pass_are_a_budget_too():
+    passing = page("http://127.0.0.1/a", findings=[finding("text-compression", "pass")])
+    failing = page("http://127.0.0.1/b", findings=[finding("text-compression", "fail")])
+    figures = run_figures([passing, failing], budgets={"rules_must_pass": ["text-compression"]})
+    share = next(s for s in figures.budgets if s.budget.key == "rules_must_pass")
+    assert share.budget.shown_limit == "text-compression"
+    assert share.pages_within == 1
