@@ -6,6 +6,7 @@ import statistics
 
 import pytest
 
+from ecoaudit.errors import ConfigError
 from ecoaudit.report.budgets import Budget, page_within, site_budgets
 from ecoaudit.report.figures import run_figures
 from tests.report_samples import finding, page
@@ -134,3 +135,8 @@ def test_rules_that_must_pass_are_a_budget_too():
     share = next(s for s in figures.budgets if s.budget.key == "rules_must_pass")
     assert share.budget.shown_limit == "text-compression"
     assert share.pages_within == 1
+
+
+def test_a_wrong_budget_value_is_one_clear_sentence():
+    with pytest.raises(ConfigError, match="max_size_kb must be a number of kilobytes"):
+        run_figures(_pages(), budgets={"max_size_kb": "lourd"})

@@ -36,13 +36,16 @@ class Budget:
         return str(self.limit)
 
 
-def site_budgets(declared: dict[str, Any] | None) -> list[Budget]:
+def site_budgets(
+    declared: dict[str, Any] | None, source: str = "sites.toml budgets"
+) -> list[Budget]:
     """The budgets a site is held to: its own values over the EcoIndex targets, in a fixed order.
 
-    `max_score_drop` compares two runs, not a page with a limit: the reports leave it to `check`.
+    A wrong value is a ConfigError naming `source` and the key. `max_score_drop` compares two
+    runs, not a page with a limit: the reports leave it to `check`.
     """
     merged: dict[str, Any] = dict(DEFAULT_BUDGETS)
-    merged.update({k: v for k, v in (declared or {}).items() if v not in (None, [], ())})
+    merged.update(gate_budgets.parse_budget(declared or {}, source=source).to_dict())
     if "rules_must_pass" in merged:
         merged["rules_must_pass"] = tuple(merged["rules_must_pass"])
     return [Budget(key, merged[key]) for key in BUDGET_ORDER if key in merged]

@@ -101,6 +101,8 @@ def run_figures(
     pages: list[dict[str, Any]],
     budgets: dict[str, Any] | None = None,
     page_views_per_year: int | None = None,
+    *,
+    budget_source: str = "sites.toml budgets",
 ) -> RunFigures:
     """Key figures of one run: scores, grades, budgets, weight, requests, DOM, footprint."""
     ok = [page for page in pages if measured(page)]
@@ -117,7 +119,7 @@ def run_figures(
     figures.share_c_or_better = _share(c_or_better, len(ok))
     b_or_better = figures.grade_counts["A"] + figures.grade_counts["B"]
     figures.share_b_or_better = _share(b_or_better, len(ok))
-    declared = site_budgets(budgets)
+    declared = site_budgets(budgets, budget_source)
     figures.budgets = [
         BudgetShare(budget, sum(page_within(page, budget) for page in ok), len(ok))
         for budget in declared

@@ -55,7 +55,8 @@ class SiteReport:
 
 def figures_of(site: SiteData, run: RunData) -> RunFigures:
     """Key figures of one run of a site, with the site's budgets and page views."""
-    return run_figures(run.pages, site.budgets, site.page_views_per_year)
+    return run_figures(run.pages, site.budgets, site.page_views_per_year,
+                       budget_source=f'sites.toml site "{site.name}" budgets')
 
 
 def build_site_report(site: SiteData, year: int | None = None) -> SiteReport:
