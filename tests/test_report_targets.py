@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from ecoaudit.errors import ConfigError
 from ecoaudit.report.figures import run_figures
 from ecoaudit.report.targets import LATE, MET, ON_TRACK, UNKNOWN, target_progress
 from tests.report_samples import page
@@ -31,3 +34,17 @@ def test_a_target_on_an_unmeasured_run_is_unknown():
     empty = run_figures([page("http://127.0.0.1/a", error="refused")])
     targets = [{"metric": "median_score", "min": 70}]
     assert target_progress(targets, empty, empty, 2026)[0].status == UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("targets", "message"),
+    [
+        ({"median_scor": {"min": 70}}, "unknown target metric 'median_scor'"),
+        ({"median_score": {"min": "haut"}}, "min must be a number, got 'haut'"),
+        ({"median_score": {"min": 70, "by": "2027"}}, "by must be a year"),
+        ([{"metric": "median_score", "min": 60, "max": 90}], "needs either min or max"),
+    ],
+)
+def test_a_wrong_target_is_one_clear_sentence(targets, message):
+    with pytest.raises(ConfigError, match=message):
+        target_progress(targets, HEAVY, LIGHT, 2026)

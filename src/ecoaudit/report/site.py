@@ -75,6 +75,7 @@ def build_site_report(site: SiteData, year: int | None = None) -> SiteReport:
     report.rgesn = rgesn_rows(latest_pages)
     this_year = year or datetime.now(UTC).year
     report.targets = target_progress(
-        site.targets, report.trend[0].figures, report.latest, this_year
+        site.targets, report.trend[0].figures, report.latest, this_year,
+        source=f'sites.toml site "{site.name}" targets',
     )
     return report

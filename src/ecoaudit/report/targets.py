@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ecoaudit.errors import ConfigError
 from ecoaudit.report.figures import RunFigures
 
 # Target metric names (as written in sites.toml) -> RunFigures attribute.
@@ -71,19 +72,35 @@ def _limit(metric: str, value: float) -> float:
     return value / 100 if metric.startswith("share_") and value > 1 else value
 
 
+def _checked(target: dict[str, Any], source: str) -> tuple[str, str, float, int | None]:
+    """(metric, bound, limit, by) of one target; ConfigError saying what is wrong otherwise."""
+    metric = str(target.get("metric", ""))
+    if metric not in METRICS:
+        raise ConfigError(f"{source}: unknown target metric {metric!r}; the metrics are "
+                          f"{', '.join(METRICS)}.")
+    bounds = [key for key in ("min", "max") if key in target]
+    if len(bounds) != 1:
+        raise ConfigError(f"{source}: the target {metric} needs either min or max.")
+    limit, by = target[bounds[0]], target.get("by")
+    if isinstance(limit, bool) or not isinstance(limit, int | float):
+        raise ConfigError(f"{source}: the target {metric} {bounds[0]} must be a number, "
+                          f"got {limit!r}.")
+    if by is not None and (isinstance(by, bool) or not isinstance(by, int)):
+        raise ConfigError(f"{source}: the target {metric} by must be a year, got {by!r}.")
+    return metric, bounds[0], _limit(metric, float(limit)), by
+
+
 def target_progress(
     targets: list[dict[str, Any]] | dict[str, Any] | None,
     first: RunFigures | None,
     latest: RunFigures | None,
     year: int,
+    source: str = "sites.toml targets",
 ) -> list[TargetProgress]:
     """Where each target stands in `year`, from the first and the latest run's figures."""
     progress = []
     for target in normalise_targets(targets):
-        metric = str(target.get("metric", ""))
-        bound = "min" if "min" in target else "max"
-        limit = _limit(metric, float(target.get(bound, 0)))
-        by = int(target["by"]) if target.get("by") is not None else None
+        metric, bound, limit, by = _checked(target, source)
         value = metric_value(latest, metric)
         if value is None:
             status = UNKNOWN
