@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from ecoaudit.store import Store
+from ecoaudit.store import RunInProgress, Store
 from store_samples import sample_capture, sample_co2, sample_findings
 
 PAGES_PER_WRITER = 30
@@ -133,3 +133,33 @@ def test_threads_recording_pages_of_one_run_keep_its_counts_exact(store: Store) 
     assert (run["pages_ok"], run["pages_failed"], run["documents"]) == (
         len(paths) - failed, failed, len(paths))
     assert store.integrity_check()
+
+
+def start_a_run_and_stay(url: str, started) -> None:
+    """Child process: start a run of metz, then stay alive (as if crawling) until killed."""
+    with Store.open(url) as store:
+        started.put(store.start_run("metz", settings={}, protocol={}))
+        time.sleep(PROCESS_TIMEOUT_SECONDS)
+
+
+def test_a_run_another_live_process_crawls_is_not_resumed(tmp_path) -> None:
+    url = str(tmp_path / "live.db")
+    context = multiprocessing.get_context("spawn")
+    started = context.Queue()
+    crawler = context.Process(target=start_a_run_and_stay, args=(url, started))
+    crawler.start()
+    try:
+        run_id = started.get(timeout=PROCESS_TIMEOUT_SECONDS)
+        with Store.open(url) as store:
+            assert store.resumable_run("metz") is None
+            with pytest.raises(RunInProgress, match=f"Run {run_id} is being crawled"):
+                store.resume_run(run_id)
+            os.kill(crawler.pid, signal.SIGKILL)
+            crawler.join(10)
+            assert store.resumable_run("metz") == run_id
+            store.resume_run(run_id)
+            assert store.run(run_id)["resumed_count"] == 1
+    finally:
+        if crawler.is_alive():
+            os.kill(crawler.pid, signal.SIGKILL)
+        crawler.join(10)

@@ -8,13 +8,14 @@
 """
 
 from ecoaudit.store.database import DEFAULT_URL, ENV_VARIABLE, resolve_url
-from ecoaudit.store.errors import DatabaseUnavailable, RunNotFound, StoreError
+from ecoaudit.store.errors import DatabaseUnavailable, RunInProgress, RunNotFound, StoreError
 from ecoaudit.store.repository import Store
 
 __all__ = [
     "DEFAULT_URL",
     "ENV_VARIABLE",
     "DatabaseUnavailable",
+    "RunInProgress",
     "RunNotFound",
     "Store",
     "StoreError",

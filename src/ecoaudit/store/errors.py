@@ -15,3 +15,7 @@ class DatabaseUnavailable(StoreError):
 
 class RunNotFound(StoreError):
     """No run matches what the user asked for."""
+
+
+class RunInProgress(StoreError):
+    """Another live process is crawling the run."""

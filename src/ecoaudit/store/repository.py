@@ -32,7 +32,7 @@ from ecoaudit.store.database import (
     retry_on_lock,
     writer,
 )
-from ecoaudit.store.errors import DatabaseUnavailable, RunNotFound
+from ecoaudit.store.errors import DatabaseUnavailable, RunInProgress, RunNotFound
 from ecoaudit.store.migrate import upgrade
 from ecoaudit.store.models import (
     RUN_STATUSES,
@@ -185,10 +185,16 @@ class Store:
         return self._write(action, upsert=True)
 
     def resume_run(self, run_id: int) -> None:
-        """Mark an interrupted run as running again, owned by this process."""
+        """Mark an interrupted run as running again, owned by this process; RunInProgress when
+        another live process on this machine is crawling it (two resumes at once)."""
 
         def action(session: Session) -> None:
             run = _get_run(session, run_id, lock=True)
+            if run.status == "running" and _owner_alive(run.owner):
+                raise RunInProgress(
+                    f"Run {run_id} is being crawled by another ecoaudit process ({run.owner}): "
+                    "wait for it to end, or stop it, before resuming."
+                )
             run.status = "running"
             run.ended_at = None
             run.reason = None
