@@ -27,13 +27,13 @@ TWO_SITES = """\
 [defaults]
 max_pages = 20
 min_delay = 0.5
-budgets = { page_weight_kb = 1024 }
+budgets = { max_size_kb = 1024 }
 
 [[sites]]
 name = "metz"
 title = "Ville de Metz"
 start_urls = ["https://Metz.fr/"]
-budgets = { requests = 40 }
+budgets = { max_requests = 40 }
 
 [[sites]]
 name = "opera"
@@ -48,8 +48,8 @@ def test_defaults_apply_to_every_site_and_sites_override_them(tmp_path: Path) ->
     metz, opera = config.sites
     assert [metz.max_pages, opera.max_pages] == [20, 5]
     assert metz.min_delay == opera.min_delay == 0.5
-    assert metz.budgets == {"page_weight_kb": 1024, "requests": 40}
-    assert opera.budgets == {"page_weight_kb": 1024}
+    assert metz.budgets == {"max_size_kb": 1024, "max_requests": 40}
+    assert opera.budgets == {"max_size_kb": 1024}
     assert (metz.group, opera.group) == ("own", "benchmark")
     assert metz.title == "Ville de Metz" and opera.title == "opera"
     assert metz.user_agent == DEFAULT_USER_AGENT and "ecoaudit/" in DEFAULT_USER_AGENT
@@ -205,12 +205,26 @@ def test_literal_credentials_are_refused_and_never_echoed(tmp_path: Path) -> Non
 
 def test_rules_overrides_merge_per_rule(tmp_path: Path) -> None:
     text = (
-        "[defaults.rules.images]\nmax_kb = 300\nformat = \"webp\"\n\n"
+        "[defaults.rules.page-weight]\nwarn_kb = 300\nfail_kb = 900\n\n"
         '[[sites]]\nname = "metz"\nstart_urls = ["https://metz.fr/"]\n'
-        "[sites.rules.images]\nmax_kb = 500\n"
+        "[sites.rules.page-weight]\nwarn_kb = 500\n"
     )
     site = load_config(write(tmp_path, text)).site("metz")
-    assert site.rules == {"images": {"max_kb": 500, "format": "webp"}}
+    assert site.rules == {"page-weight": {"warn_kb": 500, "fail_kb": 900}}
+
+
+def test_rule_overrides_are_checked_against_the_catalogue_at_load(tmp_path: Path) -> None:
+    text = ('[[sites]]\nname = "metz"\nstart_urls = ["https://metz.fr/"]\n'
+            "[sites.rules.page-weigth]\nwarn_kb = 500\n")
+    message = error_of(tmp_path, text)
+    assert "sites.toml" in message and "page-weigth" in message
+
+
+def test_budgets_are_checked_at_load(tmp_path: Path) -> None:
+    text = ('[[sites]]\nname = "metz"\nstart_urls = ["https://metz.fr/"]\n'
+            'budgets = { max_size_kb = "big" }\n')
+    message = error_of(tmp_path, text)
+    assert "sites.toml" in message and "max_size_kb" in message
 
 
 def test_adhoc_site_for_a_local_url_allows_private_addresses() -> None:

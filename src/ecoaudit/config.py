@@ -454,7 +454,17 @@ def parse_config(
             )
         seen.add(site.name)
     _check_rule_overrides(sites, locate)
+    _check_budgets(sites, locate)
     return Config(path=path, defaults=defaults, sites=sites)
+
+
+def _check_budgets(sites: list[SiteConfig], locate: _Locator) -> None:
+    """Every site's `budgets` must use the budget keys with values of the right type."""
+    from ecoaudit.budgets import parse_budget
+
+    for index, site in enumerate(sites, start=1):
+        if site.budgets:
+            parse_budget(site.budgets, source=locate.where(index, "budgets"))
 
 
 def _check_rule_overrides(sites: list[SiteConfig], locate: _Locator) -> None:
