@@ -46,14 +46,18 @@ def no_sites_toml_here(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_rescore_computes_findings_and_co2_from_the_stored_capture(store_url: str) -> None:
     run_id = stored_run(store_url)
     output = rescore("latest", "--site", "metz", "--db", store_url)
-    assert f"Run {run_id} of metz: 1 pages rescored" in output and "1 with different" in output
+    assert f"Run {run_id} of metz: 2 pages rescored" in output and "2 with different" in output
     capture = sample_capture("/")
     with Store.open(store_url) as store:
         measured, failed = store.page_summaries(run_id)
         assert store.run(run_id)["rescored_at"] is not None
     assert measured["findings"] == [finding.to_dict() for finding in rules.evaluate(capture)]
     assert measured["co2"] == co2.page_co2(capture.transfer_bytes)
-    assert (failed["findings"], failed["co2"]) == ([], None)
+    assert failed["co2"] is None  # a page that could not be measured: `na` findings, as a crawl
+    assert {finding["status"] for finding in failed["findings"]} == {"na"}
+    assert failed["findings"] == [
+        finding.to_dict() for finding in rules.evaluate(sample_capture("/gone", error="HTTP 404"))
+    ]
 
 
 def test_rescoring_again_changes_nothing(tmp_path) -> None:

@@ -138,15 +138,14 @@ def scoring_settings(store: Store, site_name: str,
 def rescore_run(store: Store, run_id: int, *, overrides: dict | None = None,
                 first_party_hosts: list[str] | None = None) -> tuple[int, int]:
     """Recompute findings and CO2 of every measured page of a run from its stored capture;
-    returns (pages rescored, pages whose findings or CO2 changed). Failed pages are skipped."""
+    returns (pages rescored, pages whose findings or CO2 changed). Pages that could not be
+    measured get what the crawl gives them (`na` findings, no CO2)."""
     from ecoaudit import rules  # the rules engine is only needed by this command
 
     catalogue = rules.load_catalogue()
     overrides = rules.validate_overrides(overrides, catalogue, source="rescore")
     rescored = changed = 0
     for page in store.page_summaries(run_id):
-        if page["error"] is not None:
-            continue
         capture = store.load_capture(page["page_id"])
         _score, findings, co2 = rules.rescore_page(
             capture.to_dict(), catalogue, overrides, first_party_hosts
