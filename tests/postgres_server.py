@@ -17,6 +17,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,21 @@ import psycopg
 
 SUPERUSER = "ecoaudit"
 START_TIMEOUT_SECONDS = 30
+
+# Run in a separate process: when the test process dies without stopping the server (killed,
+# interrupted), stop the server and delete its folder, so no PostgreSQL is left running.
+WATCHDOG = """
+import os, shutil, subprocess, sys, time
+parent, folder, stop_command = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+while True:
+    try:
+        os.kill(parent, 0)
+    except ProcessLookupError:
+        break
+    time.sleep(1)
+subprocess.run(stop_command, capture_output=True, timeout=60)
+shutil.rmtree(folder, ignore_errors=True)
+"""
 
 
 class PostgresUnavailable(Exception):
@@ -57,6 +73,7 @@ class PostgresServer:
     folder: Path
     port: int
     run_as: list[str]
+    watchdog: subprocess.Popen | None = None
 
     @classmethod
     def start(cls) -> PostgresServer:
@@ -87,7 +104,20 @@ class PostgresServer:
         except BaseException:
             server.stop()
             raise
+        server._start_watchdog()
         return server
+
+    def _stop_command(self) -> list[str]:
+        return [*self.run_as, str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m",
+                "fast", "-w", "-t", "20", "stop"]
+
+    def _start_watchdog(self) -> None:
+        self.watchdog = subprocess.Popen(
+            [sys.executable, "-c", WATCHDOG, str(os.getpid()), str(self.folder),
+             *self._stop_command()],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     @property
     def data_dir(self) -> Path:
@@ -144,8 +174,9 @@ class PostgresServer:
         """Stop the server (if it started) and delete its folder."""
         if self.port and (self.data_dir / "postmaster.pid").exists():
             with contextlib.suppress(PostgresUnavailable, subprocess.TimeoutExpired):
-                self._run(
-                    str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w",
-                    "-t", "20", "stop",
-                )
+                self._run(*self._stop_command()[len(self.run_as):])
         shutil.rmtree(self.folder, ignore_errors=True)
+        if self.watchdog is not None:
+            self.watchdog.kill()
+            self.watchdog.wait(10)
+            self.watchdog = None
