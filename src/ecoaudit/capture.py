@@ -8,6 +8,7 @@ invented; `from_dict` accepts older captures that lack newer fields.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from dataclasses import dataclass, field
@@ -238,7 +239,13 @@ def _build(kind: Any, value: Any) -> Any:
         (item_kind,) = typing.get_args(kind)
         return [_build(item_kind, item) for item in value]
     if dataclasses.is_dataclass(kind):
-        hints = typing.get_type_hints(kind)
-        known = {f.name for f in dataclasses.fields(kind) if f.init}
-        return kind(**{k: _build(hints[k], v) for k, v in value.items() if k in known})
+        hints = _field_types(kind)
+        return kind(**{k: _build(hints[k], v) for k, v in value.items() if k in hints})
     return value
+
+
+@functools.cache
+def _field_types(kind: type) -> dict[str, Any]:
+    """Type of each init field of a dataclass (resolved once per class: it is slow)."""
+    hints = typing.get_type_hints(kind)
+    return {f.name: hints[f.name] for f in dataclasses.fields(kind) if f.init}
