@@ -101,6 +101,7 @@ def test_crawl_discovers_links_and_sitemaps_within_scope_and_limits(store_url):
     # measured once, as /a; mailto/javascript/tel and other hosts are not followed.
     assert measured == ["/", "/a", "/a/1", "/a/1/2", "/b?x=1", "/c", "/from-sitemap"]
     assert run["status"] == "completed"
+    assert [finding["rule"] for finding in run["site_findings"]] == ["site-static-hosts"]
     assert all(page["error"] is None for page in pages)
     assert [doc["url"].replace(server.base, "") for doc in documents] == ["/doc.pdf"]
     assert documents[0]["size_bytes"] == 5009 and documents[0]["content_type"].startswith(

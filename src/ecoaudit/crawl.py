@@ -132,6 +132,8 @@ class SiteCrawl:
                             "--resume"
             if status == "completed":
                 status, reason = self._final_status()
+            if self.progress.done:
+                await asyncio.to_thread(self._record_site_findings)
         except asyncio.CancelledError:
             await asyncio.shield(asyncio.to_thread(
                 self.store.finish_run, self.run_id, "interrupted",
@@ -185,6 +187,22 @@ class SiteCrawl:
         self.progress.done = len({page["url"] for page in pages})
         self.progress.failed = len({page["url"] for page in pages if page["error"]})
         self._documents_done = await asyncio.to_thread(self.store.measured_documents, self.run_id)
+
+    def _record_site_findings(self) -> None:
+        """Judge the site-scope rules on every measured page of the run (before consent)."""
+        from ecoaudit import rules
+
+        captures = [
+            self.store.load_capture(page["page_id"])
+            for page in self.store.page_summaries(self.run_id)
+            if page["error"] is None and page["consent_state"] in ("none", "before")
+        ]
+        findings = rules.evaluate_site(captures, overrides=self.site.rules,
+                                       first_party_hosts=self._first_party_hosts())
+        self.store.record_site_findings(self.run_id, [f.to_dict() for f in findings])
+
+    def _first_party_hosts(self) -> list[str]:
+        return [*self.site.allowed_hosts, *self.site.first_party_hosts]
 
     def _final_status(self) -> tuple[str, str | None]:
         measured = self.progress.done - self.progress.failed
@@ -245,8 +263,7 @@ class SiteCrawl:
                 capture.error = f"redirected out of the site's allowed hosts, to {first.final_url}"
         for capture in captures:
             scores = score_capture(capture, overrides=self.site.rules,
-                                   first_party_hosts=[*self.site.allowed_hosts,
-                                                      *self.site.first_party_hosts])
+                                   first_party_hosts=self._first_party_hosts())
             await asyncio.to_thread(self.store.record_page, self.run_id, capture=capture,
                                     depth=item.depth, source=item.source, **scores)
         if first.ok and item.depth < self.site.max_depth:

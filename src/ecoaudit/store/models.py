@@ -100,6 +100,7 @@ class Run(Base):
     owner: Mapped[str | None] = mapped_column(sa.String(300))  # "host:pid" of the crawling process
     resumed_count: Mapped[int] = mapped_column(default=0)
     rescored_at: Mapped[datetime | None]  # last `ecoaudit rescore` of its findings
+    site_findings: Mapped[list[Any] | None] = mapped_column(JSON_TYPE)  # site-scope rules
 
     site: Mapped[Site] = relationship(lazy="joined")
 

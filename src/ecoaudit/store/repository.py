@@ -379,6 +379,15 @@ class Store:
 
         self._write(action)
 
+    def record_site_findings(self, run_id: int, findings: list[dict]) -> None:
+        """Store the findings of the site-scope rules of a run (replacing earlier ones)."""
+        findings = _jsonable(findings)
+
+        def action(session: Session) -> None:
+            _get_run(session, run_id).site_findings = findings
+
+        self._write(action)
+
     def measured_urls(self, run_id: int) -> set[tuple[str, str]]:
         """(url, consent_state) of every page already recorded in the run, failed ones included."""
         return self._read(
@@ -612,6 +621,7 @@ def _run_dict(run: Run, score_mean: float | None) -> dict[str, Any]:
         "resumed_count": run.resumed_count,
         "owner": run.owner,
         "rescored_at": _iso(run.rescored_at),
+        "site_findings": run.site_findings or [],
         "score_mean": round(float(score_mean), 1) if score_mean is not None else None,
     }
 
