@@ -31,7 +31,10 @@ REFUSAL_REASONS = (
     "duplicate", "query_variants", "robots", "page_limit", "document_limit", "documents_off",
 )
 SAMPLES_PER_REASON = 20
-SITEMAP_DEPTH = 1  # sitemap URLs count as one step from the start URLs
+SITEMAP_DEPTH = 1
+# Added to a host's delay between page navigations, so that the gaps the server sees stay above
+# the delay even when one request takes a little longer than the next to leave the browser.
+PACING_MARGIN = 0.1  # sitemap URLs count as one step from the start URLs
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,9 @@ class Politeness:
         async with lock:
             loop = asyncio.get_running_loop()
             previous = self._last_start.get(key)
-            if previous is not None:
-                wait = previous + self.delay_for(key) - loop.time()
+            delay = self.delay_for(key)
+            if previous is not None and delay > 0:
+                wait = previous + delay + PACING_MARGIN - loop.time()
                 if wait > 0:
                     await asyncio.sleep(wait)
             self._last_start[key] = loop.time()
