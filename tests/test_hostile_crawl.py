@@ -31,7 +31,7 @@ MAX_QUERY_VARIANTS = 3
 # plus the browser's start: a crawl that hangs on one fault breaks this bound.
 CRAWL_BOUND_SECONDS = 240.0
 PYTHON_RSS_LIMIT = 1_000_000_000
-BROWSER_RSS_LIMIT = 4_000_000_000
+BROWSER_PSS_LIMIT = 3_000_000_000
 
 MEASURED = ("/", "/slow-first-byte", "/long-polling", "/websocket", "/bad-encoding",
             "/malformed", "/dialogs", "/popups", "/service-worker", "/navigates-away",
@@ -46,13 +46,16 @@ FAILED_BECAUSE = {
     "/chain/20": "too many redirects",
     "/download": "starts a download",
     "/navigates-forever": "kept replacing itself",
+    "/reset-mid-body": "connection reset by the server",
 }
 
 
 class MemoryWatch:
-    """Samples the resident memory of this process and of its children (driver, browser)."""
+    """Samples the memory of this process (RSS) and of its children: the Playwright driver and
+    the browser's processes, as PSS (shared pages divided among the processes sharing them, so
+    that the sum is not inflated by the libraries every Chromium process maps)."""
 
-    def __init__(self, interval: float = 0.25) -> None:
+    def __init__(self, interval: float = 0.5) -> None:
         self.interval = interval
         self.python_peak = 0
         self.browser_peak = 0
@@ -74,7 +77,7 @@ class MemoryWatch:
             total = 0
             for child in me.children(recursive=True):
                 try:
-                    total += child.memory_info().rss
+                    total += child.memory_full_info().pss
                 except psutil.Error:
                     continue
             self.browser_peak = max(self.browser_peak, total)
@@ -110,7 +113,7 @@ def hostile_crawl(tmp_path_factory) -> dict:
         pages = store.page_summaries(result.run_id)
         print(f"\nhostile crawl: {elapsed:.1f} s, {result.pages_ok} measured, "
               f"{result.pages_failed} failed, {result.documents} documents; peak RSS "
-              f"python {memory.python_peak / 1e6:.0f} MB, browser tree "
+              f"python {memory.python_peak / 1e6:.0f} MB, browser tree (PSS) "
               f"{memory.browser_peak / 1e6:.0f} MB; refused {dict(site_crawl.frontier.refused)}")
         for page in pages:
             print(f"  {page['url'].removeprefix(server.base)}: {page['error'] or 'measured'}")
@@ -155,7 +158,7 @@ def test_each_failure_says_why_in_one_sentence(hostile_crawl: dict) -> None:
 
 def test_heavy_faults_end_measured_or_failed_never_hung(hostile_crawl: dict) -> None:
     pages = by_path(hostile_crawl)
-    for path in ("/big-page", "/huge-dom", "/gzip-bomb", "/reset-mid-body"):
+    for path in ("/big-page", "/huge-dom", "/gzip-bomb"):
         assert path in pages, path
 
 
@@ -184,4 +187,4 @@ def test_dialogs_popups_and_downloads_are_handled_and_noted(hostile_crawl: dict)
 def test_memory_stays_bounded(hostile_crawl: dict) -> None:
     memory = hostile_crawl["memory"]
     assert 0 < memory.python_peak < PYTHON_RSS_LIMIT
-    assert 0 < memory.browser_peak < BROWSER_RSS_LIMIT
+    assert 0 < memory.browser_peak < BROWSER_PSS_LIMIT

@@ -539,8 +539,34 @@ async def _navigate(page: Page, url: str, timeout: float):
         if answered is not None:
             answered()
     left = timeout - (asyncio.get_running_loop().time() - started)
-    await page.wait_for_load_state("load", timeout=max(left, 0.001) * 1000)
+    await _wait_for_load(page, response, max(left, 0.001))
     return response
+
+
+async def _wait_for_load(page: Page, response, timeout: float) -> None:
+    """Wait for `load`; stop early, with the network's reason, when the document itself fails
+    after its first bytes (a connection reset mid-body never fires `load`)."""
+    failed: asyncio.Future = asyncio.get_running_loop().create_future()
+
+    def on_failed(request) -> None:
+        if (response is not None and request.url == response.url and not failed.done()
+                and request.frame == page.main_frame):
+            failed.set_result(request.failure or "unknown network error")
+
+    page.on("requestfailed", on_failed)
+    load = asyncio.ensure_future(page.wait_for_load_state("load", timeout=timeout * 1000))
+    try:
+        await asyncio.wait({load, failed}, return_when=asyncio.FIRST_COMPLETED)
+        if not load.done():
+            raise PlaywrightError(f"the page's document failed while loading: "
+                                  f"net::{failed.result().removeprefix('net::')}")
+        load.result()
+    finally:
+        if not load.done():
+            load.cancel()
+            with contextlib.suppress(asyncio.CancelledError, PlaywrightError):
+                await load
+        page.remove_listener("requestfailed", on_failed)
 
 
 async def _evaluate(page: Page, script: str, timeout: float):
