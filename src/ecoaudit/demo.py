@@ -6,13 +6,12 @@ robots.txt and sitemap.xml hold the placeholder `{base}`, replaced by the server
 from __future__ import annotations
 
 import mimetypes
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
+
+from ecoaudit.localserve import QuietHandler, served_folder
 
 TEMPLATED_FILES = ("/robots.txt", "/sitemap.xml")
 
@@ -22,11 +21,8 @@ def demo_site_directory() -> Path:
     return Path(str(resources.files("ecoaudit").joinpath("demo_site")))
 
 
-class _DemoHandler(SimpleHTTPRequestHandler):
+class _DemoHandler(QuietHandler):
     protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args) -> None:
-        pass
 
     def end_headers(self) -> None:
         # Static assets get a long cache lifetime, pages a short one: what a good site does.
@@ -54,13 +50,5 @@ class _DemoHandler(SimpleHTTPRequestHandler):
 @contextmanager
 def serve_demo_site(port: int = 0) -> Iterator[str]:
     """Serve the demo site on 127.0.0.1 (a free port by default); yields its base URL."""
-    handler = partial(_DemoHandler, directory=str(demo_site_directory()))
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served_folder(demo_site_directory(), _DemoHandler, port) as base:
+        yield base + "/"
