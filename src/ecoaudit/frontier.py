@@ -249,6 +249,8 @@ class Frontier:
             except UrlError:
                 continue
             self._done.add(normal)
+            if normal not in self._seen:  # a query variant already crawled counts again
+                self._remember_variant(normal)
             self._seen.add(normal)
         self._queue = deque(item for item in self._queue if item.url not in self._done)
 
