@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from ecoaudit.config import SiteConfig
+from ecoaudit.frontier import Frontier
 from ecoaudit.store import Store
 from tests.hostile_server import GIF_1PX, Handler, HostileServer
 
@@ -88,3 +90,13 @@ def test_kill_9_then_resume_measures_every_page_exactly_once(tmp_path) -> None:
         (run,) = store.list_runs()
         assert run["status"] == "completed"
         assert store.integrity_check()
+
+
+def test_resume_counts_the_query_variants_measured_before_the_kill() -> None:
+    site = SiteConfig(name="agenda", title="Agenda", start_urls=["https://www.metz.fr/"],
+                      allowed_hosts=["www.metz.fr"], max_query_variants=3, max_pages=50)
+    before_kill = [f"https://www.metz.fr/agenda?page={number}" for number in range(3)]
+    frontier = Frontier(site)
+    frontier.resume_from(before_kill)
+    assert not frontier.add("https://www.metz.fr/agenda?page=99", 1, "link")
+    assert frontier.refused["query_variants"] == 1
