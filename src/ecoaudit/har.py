@@ -18,6 +18,7 @@ from ecoaudit.capture import KEPT_RESPONSE_HEADERS, Request, TextStats
 
 TEXT_MIME_MARKERS = ("css", "javascript", "ecmascript", "html", "json", "xml", "svg", "text/")
 MAX_TEXT_BYTES_ANALYSED = 5_000_000
+MAX_BODY_BYTES_READ = 16_000_000  # text statistics read 5 MB, animation detection a bit more
 
 
 def read_har(path: Path) -> tuple[dict, zipfile.ZipFile | None]:
@@ -47,11 +48,14 @@ def _protocol(http_version: str | None) -> str | None:
 
 
 def _body(archive: zipfile.ZipFile | None, content: dict) -> bytes | None:
+    """The start of a recorded body: what sniffing and text statistics read, never more (a
+    site's 1 GB video must not take 1 GB of our memory)."""
     name = content.get("_file")
     if archive is None or not name:
         return None
     try:
-        return archive.read(name)
+        with archive.open(name) as body:
+            return body.read(MAX_BODY_BYTES_READ)
     except KeyError:
         return None
 
