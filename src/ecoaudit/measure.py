@@ -71,6 +71,7 @@ def _script(name: str) -> str:
 INIT_SCRIPT = _script("init.js")
 FIRST_VIEWPORT_SCRIPT = _script("first_viewport.js")
 COLLECT_SCRIPT = _script("collect.js")
+POPUPS_SCRIPT = "() => window.__ecoauditPopups || 0"  # window.open calls (init.js)
 SCROLL_SCRIPT = (
     "() => window.scrollTo({top: (document.body || document.documentElement).scrollHeight,"
     " behavior: 'smooth'})"
@@ -416,7 +417,7 @@ class BrowserSession:
             self._read_har(har_path, capture)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        capture.dialogs, capture.popups = events.dialogs, events.popups
+        capture.dialogs, capture.popups = events.dialogs, capture.popups + events.popups
         capture.downloads, capture.console_errors = events.downloads, events.console_errors
         _link_images_to_requests(capture)
         return capture
@@ -463,6 +464,7 @@ class BrowserSession:
         await _evaluate(page, SCROLL_SCRIPT, options.timeout)
         await asyncio.sleep(options.wait_after)
         facts = await _evaluate(page, COLLECT_SCRIPT, options.timeout)
+        capture.popups = int(await _evaluate(page, POPUPS_SCRIPT, options.timeout) or 0)
         if guard is not None and guard.main_frame_refusal:  # a script tried to leave
             capture.error = f"refused: {guard.main_frame_refusal}"
             return
