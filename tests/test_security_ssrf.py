@@ -61,6 +61,7 @@ def public_routes(internal: HostileServer, outsider: HostileServer) -> dict:
         "/to-internal": redirect(inside),
         "/script": page(f"<script>setTimeout(() => location.href = '{inside}', 10)</script>"),
         "/frame": page(f"<iframe src='{inside}'></iframe>"),
+        "/popup": page(f"<script>window.open('{inside}', '_blank')</script>"),
         "/decimal": redirect(f"http://2130706434:{port}/secret"),  # 127.0.0.2 as one number
         "/hex": redirect(f"http://0x7f000002:{port}/secret"),
         "/to-file": redirect("file:///etc/passwd"),
@@ -94,7 +95,8 @@ def options_for(*hosts: HostileServer, allow_private: bool) -> MeasureOptions:
 @pytest.fixture(scope="module")
 def public_site_captures(servers) -> dict:
     public, internal, outsider = servers
-    paths = ("/to-internal", "/script", "/frame", "/decimal", "/hex", "/to-file", "/elsewhere")
+    paths = ("/to-internal", "/script", "/frame", "/popup", "/decimal", "/hex", "/to-file",
+             "/elsewhere")
     with pytest.MonkeyPatch.context() as monkeypatch:
         treat_as_public(monkeypatch, "127.0.0.1")
         captures = measure([public.url(path) for path in paths],
@@ -121,6 +123,13 @@ def test_frame_from_a_private_address_is_not_loaded_but_the_page_is_measured(
         public_site_captures):
     capture = public_site_captures["captures"]["/frame"]
     assert capture.error is None and capture.nodes
+    assert public_site_captures["internal_log"] == []
+
+
+def test_pop_up_towards_a_private_address_is_counted_not_opened(public_site_captures):
+    capture = public_site_captures["captures"]["/popup"]
+    assert capture.error is None and capture.popups == 1
+    assert capture.request_count == 1  # the pop-up's requests are not the page's
     assert public_site_captures["internal_log"] == []
 
 
