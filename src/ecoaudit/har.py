@@ -76,16 +76,15 @@ def _is_text(mime_type: str | None) -> bool:
 
 
 def _transfer_bytes(entry: dict) -> int:
+    """Bytes on the wire; when Chromium could not size a response, the reference's estimate."""
     response = entry.get("response", {})
     transfer = response.get("_transferSize", -1)
     if isinstance(transfer, (int, float)) and transfer >= 0:
         return int(transfer)
-    # Unknown (e.g. 206 media ranges): estimate from the headers and body sizes.
-    headers = max(response.get("headersSize", 0) or 0, 0)
-    body = response.get("bodySize", -1)
-    if not isinstance(body, (int, float)) or body < 0:
-        body = max(response.get("content", {}).get("size", 0) or 0, 0)
-    return int(headers + body)
+    # Unknown (a blocked or aborted load, a 206 media range): like the EcoIndex reference, count
+    # the length of the HAR response record serialised as JSON (without our attached-body key).
+    content = {k: v for k, v in (response.get("content") or {}).items() if k != "_file"}
+    return len(json.dumps({**response, "content": content}))
 
 
 def _started_at(entry: dict) -> datetime | None:
