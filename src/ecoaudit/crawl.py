@@ -21,7 +21,7 @@ from ecoaudit.capture import Capture
 from ecoaudit.config import SiteConfig
 from ecoaudit.frontier import Frontier, QueuedUrl
 from ecoaudit.httpfetch import site_client
-from ecoaudit.measure import BrowserSession, MeasureOptions, navigation_turn
+from ecoaudit.measure import BrowserSession, MeasureOptions, links_found, navigation_turn
 from ecoaudit.scoring import score_capture
 from ecoaudit.store import Store
 from ecoaudit.urls import UrlError, host_key
@@ -245,6 +245,7 @@ class SiteCrawl:
         captures: list[Capture] = []
         politeness = self.frontier.politeness
         navigation_turn.set(lambda: politeness.navigation_turn(host))
+        links_found.set(lambda links: self._queue_links(item, links))
         async with politeness.slot(host, pace=False):
             for state in self._states:
                 captures.append(await self.session.measure(item.url, consent=state))
@@ -266,12 +267,21 @@ class SiteCrawl:
                                    first_party_hosts=self._first_party_hosts())
             await asyncio.to_thread(self.store.record_page, self.run_id, capture=capture,
                                     depth=item.depth, source=item.source, **scores)
-        if first.ok and item.depth < self.site.max_depth:
-            self.frontier.add_links(first.links, item.depth + 1, first.final_url)
+        if first.ok:  # links that scripts added during the protocol's waits
+            await self._queue_links(item, first.links)
         self.progress.done += 1
         self.progress.failed += 0 if first.ok else 1
         self.progress.queued = self.frontier.pending
         self.on_progress(self.progress)
+
+    async def _queue_links(self, item: QueuedUrl, links: list) -> None:
+        """Queue a page's links (one level deeper) and wake the workers waiting for work."""
+        if item.depth >= self.site.max_depth:
+            return
+        if self.frontier.add_links(links, item.depth + 1, item.url):
+            async with self._changed:
+                self._changed.notify_all()
+        self.progress.queued = self.frontier.pending
 
     async def _record_linked_file(self, item: QueuedUrl, capture: Capture) -> None:
         """A link that led to a file, not a page (text, JSON, an image...): a document."""

@@ -55,6 +55,10 @@ MAX_CONSOLE_ERRORS = 50
 navigation_turn: contextvars.ContextVar[
     Callable[[], Awaitable[Callable[[], None]]] | None
 ] = contextvars.ContextVar("navigation_turn", default=None)
+# Told the page's links as soon as it has loaded (before the protocol's waits), so that a crawl
+# can start on the next pages while this one is still being measured.
+links_found: contextvars.ContextVar[Callable[[list[Link]], Awaitable[None]] | None] = (
+    contextvars.ContextVar("links_found", default=None))
 # The deadline of the measurement under way: waiting for a navigation turn does not count.
 _deadline: contextvars.ContextVar[asyncio.Timeout | None] = contextvars.ContextVar(
     "deadline", default=None)
@@ -71,6 +75,7 @@ def _script(name: str) -> str:
 INIT_SCRIPT = _script("init.js")
 FIRST_VIEWPORT_SCRIPT = _script("first_viewport.js")
 COLLECT_SCRIPT = _script("collect.js")
+LINKS_SCRIPT = _script("links.js")
 POPUPS_SCRIPT = "() => window.__ecoauditPopups || 0"  # window.open calls (init.js)
 SCROLL_SCRIPT = (
     "() => window.scrollTo({top: (document.body || document.documentElement).scrollHeight,"
@@ -459,11 +464,15 @@ class BrowserSession:
             capture.error = (f"not an HTML page (content type {capture.content_type or 'none'})")
             return
         await _evaluate(page, FIRST_VIEWPORT_SCRIPT, options.timeout)
+        early = links_found.get()
+        if early is not None:
+            await early(_links(await _evaluate(page, LINKS_SCRIPT, options.timeout)))
         await asyncio.sleep(options.wait_before)
         await page.keyboard.press("ArrowDown")
         await _evaluate(page, SCROLL_SCRIPT, options.timeout)
         await asyncio.sleep(options.wait_after)
         facts = await _evaluate(page, COLLECT_SCRIPT, options.timeout)
+        capture.links = _links(await _evaluate(page, LINKS_SCRIPT, options.timeout))
         capture.popups = int(await _evaluate(page, POPUPS_SCRIPT, options.timeout) or 0)
         if guard is not None and guard.main_frame_refusal:  # a script tried to leave
             capture.error = f"refused: {guard.main_frame_refusal}"
@@ -598,13 +607,16 @@ def _redirect_chain(response) -> list[str]:
     return list(reversed(chain))
 
 
+def _links(found: list[dict] | None) -> list[Link]:
+    return [Link(**link) for link in found or []]
+
+
 def _apply_facts(capture: Capture, facts: dict) -> None:
     capture.nodes = int(facts["nodes"])
     capture.title = facts.get("title")
     capture.lang = facts.get("lang")
     capture.images = [Image(**image) for image in facts.get("images", [])]
     capture.media = [Media(**media) for media in facts.get("media", [])]
-    capture.links = [Link(**link) for link in facts.get("links", [])]
     capture.fonts = [Font(**font) for font in facts.get("fonts", [])]
     capture.permission_requests = sorted(set(facts.get("permissions", [])))
     capture.dom = DomFacts(**facts["dom"])

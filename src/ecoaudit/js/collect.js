@@ -53,14 +53,6 @@
       height: element.videoHeight || 0,
     });
   }
-  const links = [];
-  const seen = new Set();
-  for (const anchor of document.querySelectorAll("a[href], area[href]")) {
-    const href = anchor.href;
-    if (typeof href !== "string" || seen.has(href) || links.length >= 5000) continue;
-    seen.add(href);
-    links.push({ url: href, text: (anchor.textContent || anchor.getAttribute("alt") || "").trim().slice(0, 200) });
-  }
   const fonts = [];
   if (document.fonts) {
     for (const face of document.fonts) {
@@ -80,7 +72,6 @@
     lang: document.documentElement ? document.documentElement.getAttribute("lang") : null,
     images,
     media,
-    links,
     fonts,
     permissions: Array.from(window.__ecoauditPermissions || []),
     dom: {
