@@ -118,6 +118,8 @@ class Politeness:
         navigation has its answer; until then the host's other navigations wait.
         """
         key = _host(host)
+        if self.delay_for(key) <= 0:  # no delay to keep: navigations need not queue
+            return _nothing_to_release
         lock = self._locks.setdefault(key, asyncio.Lock())
         loop = asyncio.get_running_loop()
         await lock.acquire()
@@ -140,6 +142,10 @@ class Politeness:
                 lock.release()
 
         return answered
+
+
+def _nothing_to_release() -> None:
+    """The `answered` of a navigation that did not have to wait for its turn."""
 
 
 class Frontier:
