@@ -133,5 +133,10 @@ def test_a_sites_toml_budget_error_names_the_site_and_the_key(tmp_path: Path) ->
     path = tmp_path / "sites.toml"
     path.write_text('[[sites]]\nname = "mairie"\nstart_urls = ["https://example.org/"]\n'
                     'budgets = { max_nodes = 600, min_grade = "Q" }\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r'sites\.toml site "mairie" budgets: min_grade must be'):
-        site_budget(load_config(path).sites[0])
+    # Checked as soon as the file is loaded, before any crawl: file, line, site and key named.
+    with pytest.raises(ConfigError, match=r'sites\.toml line 4: .*"mairie": min_grade must be'):
+        load_config(path)
+    path.write_text('[[sites]]\nname = "mairie"\nstart_urls = ["https://example.org/"]\n'
+                    'budgets = { max_nodes = 600, min_grade = "C" }\n', encoding="utf-8")
+    assert site_budget(load_config(path).sites[0]).to_dict() == {"max_nodes": 600,
+                                                                  "min_grade": "C"}
