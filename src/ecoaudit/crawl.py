@@ -110,6 +110,7 @@ class SiteCrawl:
         self._active = 0
         self._changed = asyncio.Condition()
         self._states = ("before", "after") if site.consent else ("none",)
+        self._documents_done: set[str] = set()  # inspected before an interruption
 
     async def run(self, *, resume: bool = False) -> CrawlResult:
         started = time.monotonic()
@@ -179,11 +180,11 @@ class SiteCrawl:
         done_urls = {page["url"] for page in pages}
         self.frontier.resume_from(done_urls | {p["final_url"] for p in pages if p["final_url"]})
         for page in pages:
-            if page["error"] is None and page["consent_state"] in ("none", "before"):
+            depth = page["depth"] or 0
+            if (page["error"] is None and page["consent_state"] in ("none", "before")
+                    and depth < self.site.max_depth):
                 capture = await asyncio.to_thread(self.store.load_capture, page["page_id"])
-                if (page["depth"] or 0) < self.site.max_depth:
-                    self.frontier.add_links(capture.links, (page["depth"] or 0) + 1,
-                                            capture.final_url)
+                self.frontier.add_links(capture.links, depth + 1, capture.final_url)
         self.progress.done = len({page["url"] for page in pages})
         self.progress.failed = len({page["url"] for page in pages if page["error"]})
         self._documents_done = await asyncio.to_thread(self.store.measured_documents, self.run_id)
@@ -300,7 +301,7 @@ class SiteCrawl:
         self.on_progress(self.progress)
 
     async def _inspect_documents(self, client) -> None:
-        done = getattr(self, "_documents_done", set())
+        done = self._documents_done
         for found in self.frontier.documents:
             if self.stop.is_set():
                 return
