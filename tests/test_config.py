@@ -272,3 +272,14 @@ def test_error_in_a_sub_table_points_at_its_header(tmp_path: Path) -> None:
     message = error_of(tmp_path, text)
     assert message.startswith('sites.toml line 4: [[sites]] #1 "metz": headers must be')
     assert "c2VjcmV0" not in message
+
+
+def test_targets_are_checked_at_load(tmp_path: Path) -> None:
+    text = ('[[sites]]\nname = "metz"\nstart_urls = ["https://metz.fr/"]\n'
+            "[sites.targets]\nmedian_score = { min = 70, by = 2027 }\n"
+            "mean_scor = { min = 60 }\n")
+    message = error_of(tmp_path, text)
+    assert "sites.toml" in message and "mean_scor" in message
+    good = text.replace("mean_scor = { min = 60 }\n", "")
+    assert load_config(write(tmp_path, good)).site("metz").targets == {
+        "median_score": {"min": 70, "by": 2027}}

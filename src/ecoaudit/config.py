@@ -459,12 +459,15 @@ def parse_config(
 
 
 def _check_budgets(sites: list[SiteConfig], locate: _Locator) -> None:
-    """Every site's `budgets` must use the budget keys with values of the right type."""
+    """Every site's `budgets` and `targets` must use known keys with values of the right type."""
     from ecoaudit.budgets import parse_budget
+    from ecoaudit.report.targets import check_targets
 
     for index, site in enumerate(sites, start=1):
         if site.budgets:
             parse_budget(site.budgets, source=locate.where(index, "budgets"))
+        if site.targets:
+            check_targets(site.targets, source=locate.where(index, "targets"))
 
 
 def _check_rule_overrides(sites: list[SiteConfig], locate: _Locator) -> None:

@@ -60,6 +60,16 @@ def normalise_targets(targets: list[dict[str, Any]] | dict[str, Any] | None) -> 
     return normalised
 
 
+def check_targets(targets: list[dict[str, Any]] | dict[str, Any] | None, source: str) -> None:
+    """ConfigError naming `source`, the target and the key when a declared target is wrong."""
+    for target in normalise_targets(targets):
+        unknown = set(target) - {"metric", "min", "max", "by"}
+        if unknown:
+            raise ConfigError(f"{source}: the target {target.get('metric')} has unknown "
+                              f"key(s) {', '.join(sorted(unknown))}; use min or max, and by.")
+        _checked(target, source)
+
+
 def metric_value(figures: RunFigures | None, metric: str) -> float | None:
     """Value of a target metric in a run's figures (None when unknown or not measured)."""
     attribute = METRICS.get(metric)
