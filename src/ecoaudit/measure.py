@@ -74,8 +74,10 @@ def _script(name: str) -> str:
 
 INIT_SCRIPT = _script("init.js")
 FIRST_VIEWPORT_SCRIPT = _script("first_viewport.js")
-COLLECT_SCRIPT = _script("collect.js")
 LINKS_SCRIPT = _script("links.js")
+# The DOM facts and the links, in one call (one chance fewer for a self-replacing page to slip in).
+COLLECT_SCRIPT = (f"() => ({{facts: ({_script('collect.js')})(),"
+                  f" links: ({LINKS_SCRIPT})()}})")
 POPUPS_SCRIPT = "() => window.__ecoauditPopups || 0"  # window.open calls (init.js)
 SCROLL_SCRIPT = (
     "() => window.scrollTo({top: (document.body || document.documentElement).scrollHeight,"
@@ -466,13 +468,15 @@ class BrowserSession:
         await _evaluate(page, FIRST_VIEWPORT_SCRIPT, options.timeout)
         early = links_found.get()
         if early is not None:
-            await early(_links(await _evaluate(page, LINKS_SCRIPT, options.timeout)))
+            with contextlib.suppress(PlaywrightError):  # only a head start: the end tells all
+                await early(_links(await page.evaluate(LINKS_SCRIPT)))
         await asyncio.sleep(options.wait_before)
         await page.keyboard.press("ArrowDown")
         await _evaluate(page, SCROLL_SCRIPT, options.timeout)
         await asyncio.sleep(options.wait_after)
-        facts = await _evaluate(page, COLLECT_SCRIPT, options.timeout)
-        capture.links = _links(await _evaluate(page, LINKS_SCRIPT, options.timeout))
+        collected = await _evaluate(page, COLLECT_SCRIPT, options.timeout)
+        facts = collected["facts"]
+        capture.links = _links(collected["links"])
         capture.popups = int(await _evaluate(page, POPUPS_SCRIPT, options.timeout) or 0)
         if guard is not None and guard.main_frame_refusal:  # a script tried to leave
             capture.error = f"refused: {guard.main_frame_refusal}"
