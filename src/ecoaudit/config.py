@@ -494,7 +494,7 @@ def adhoc_site(start_url: str, **overrides: Any) -> SiteConfig:
     raw: dict[str, Any] = {
         "name": _slug(urlsplit(start).netloc),
         "start_urls": [start],
-        "allow_private_addresses": _host_is_private(urlsplit(start).hostname or ""),
+        "allow_private_addresses": host_is_private(urlsplit(start).hostname or ""),
     }
     raw.update(overrides)
     locate = _Locator(None, None, label="ad-hoc site")
@@ -659,7 +659,8 @@ def _slug(netloc: str) -> str:
     return (slug or "site")[:40].strip("-")
 
 
-def _host_is_private(hostname: str) -> bool:
+def host_is_private(hostname: str) -> bool:
+    """Whether a host is local or private (localhost, a private IP, or private DNS answers)."""
     hostname = hostname.strip("[]").lower()
     if hostname == "localhost" or hostname.endswith(".localhost"):
         return True

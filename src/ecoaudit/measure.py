@@ -40,7 +40,7 @@ from ecoaudit.capture import (
 )
 from ecoaudit.config import (
     DEFAULT_USER_AGENT,
-    _host_is_private,  # local or staging host: same rule as ad-hoc sites
+    host_is_private,
 )
 from ecoaudit.navigation_guard import NavigationGuard
 from ecoaudit.urls import is_private_address
@@ -432,7 +432,7 @@ class BrowserSession:
     def _navigation_guard(self, url: str) -> NavigationGuard | None:
         allow_private = self.options.allow_private
         if allow_private is None:
-            allow_private = _host_is_private(urlsplit(url).hostname or "")
+            allow_private = host_is_private(urlsplit(url).hostname or "")
         if allow_private and self.options.allowed_hosts is None:
             return None
         return NavigationGuard(self.options.allowed_hosts, allow_private)
