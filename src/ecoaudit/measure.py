@@ -65,6 +65,8 @@ _deadline: contextvars.ContextVar[asyncio.Timeout | None] = contextvars.ContextV
 
 
 SELF_NAVIGATIONS_FOLLOWED = 3  # a page that replaces itself more often is not measured
+SELF_REPLACING_PAGE = ("the page kept replacing itself (script or meta refresh navigations) "
+                       "and could not be measured")
 CLOSE_MARGIN_SECONDS = 20.0
 
 
@@ -166,8 +168,7 @@ def describe_navigation_error(error: Exception, timeout: float) -> str:
         "ERR_CONTENT_DECODING_FAILED": "the response body could not be decoded",
         "ERR_ABORTED": "the navigation was aborted (a download, or the page replaced itself)",
         "Download is starting": "the URL starts a download instead of showing a page",
-        "Execution context was destroyed": "the page kept replacing itself (script or meta "
-        "refresh navigations) and could not be measured",
+        "Execution context was destroyed": SELF_REPLACING_PAGE,
     }
     for marker, sentence in known.items():
         if marker in text:
@@ -184,13 +185,23 @@ class PageEvents:
         self.popups = 0
         self.downloads: list[str] = []
         self.console_errors: list[str] = []
+        self.documents_loaded = 0  # the first document, plus each one a script or refresh loaded
 
     def attach(self, context: BrowserContext, page: Page) -> None:
+        page.on("load", self._on_load)
         page.on("dialog", self._on_dialog)
         page.on("download", self._on_download)
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self._add_error(f"uncaught: {error}"))
         context.on("page", self._on_popup)
+
+    def _on_load(self, _page: Page) -> None:
+        self.documents_loaded += 1
+
+    @property
+    def replaced_itself_too_often(self) -> bool:
+        """Whether the page replaced its document more often than a measurement follows."""
+        return self.documents_loaded > SELF_NAVIGATIONS_FOLLOWED + 1
 
     async def _on_dialog(self, dialog) -> None:
         self.dialogs.append(dialog.type)
@@ -405,6 +416,8 @@ class BrowserSession:
             if recorder:
                 await recorder.start(context, page)
             await self._run_protocol(page, capture, recorder, screenshot, guard)
+            if capture.error is None and events.replaced_itself_too_often:
+                capture.error = SELF_REPLACING_PAGE
             if not browser.is_connected():
                 raise PlaywrightError("the browser process died during the measurement")
             if capture.ok or capture.nodes is not None:
