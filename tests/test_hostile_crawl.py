@@ -94,7 +94,8 @@ def hostile_site(server: HostileServer) -> SiteConfig:
 
 
 async def crawl(site: SiteConfig, store: Store) -> tuple[SiteCrawl, object]:
-    base = MeasureOptions(wait_before=0, wait_after=0, timeout=PAGE_TIMEOUT)
+    # Short waits, yet long enough for a page replacing itself every 50 ms to be seen doing so.
+    base = MeasureOptions(wait_before=0.5, wait_after=0.5, timeout=PAGE_TIMEOUT)
     async with BrowserSession(site_measure_options(site, base)) as session:
         site_crawl = SiteCrawl(site, store, session, concurrency=CONCURRENCY)
         return site_crawl, await site_crawl.run()
