@@ -85,7 +85,8 @@ def measure(urls_to_measure: list[str], options: MeasureOptions) -> list:
 
 
 def options_for(*hosts: HostileServer, allow_private: bool) -> MeasureOptions:
-    return MeasureOptions(wait_before=0, wait_after=0, timeout=10, collect_coverage=False,
+    # Short waits, yet long enough for /script's navigation (10 ms after parsing) to happen.
+    return MeasureOptions(wait_before=0.3, wait_after=0.3, timeout=10, collect_coverage=False,
                           allowed_hosts=[f"127.0.0.1:{server.port}" if server.base.startswith(
                               "http://127.0.0.1") else f"127.0.0.2:{server.port}"
                               for server in hosts],
