@@ -143,7 +143,8 @@ def test_a_failed_page_makes_the_clauses_undetermined(tmp_path: Path) -> None:
 def deliverable_routes() -> dict:
     return {
         "/": Response(f"<html lang=fr><head><title>{HOSTILE_TITLE}</title></head>"
-                      "<body><h1>Bienvenue</h1><p>Site sobre.</p></body></html>"),
+                      "<body><h1>Bienvenue</h1><p>Site sobre.</p>"
+                      "<a href='/contact'>Contact</a></body></html>"),
         "/contact": Response("<html lang=fr><head><title>Contact</title></head>"
                              "<body><p>Écrivez-nous.</p></body></html>"),
         "/lourde": Response("<html lang=fr><head><title>Lourde</title></head><body>"
@@ -220,3 +221,41 @@ def test_an_unreachable_page_means_the_acceptance_could_not_measure(tmp_path: Pa
     refused = run("acceptance", "--contract", "contrat.toml", "--out", "recette", cwd=tmp_path)
     assert refused.returncode == 2 and "already exists and is not empty" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+@pytest.mark.browser
+def test_a_site_of_the_configuration_is_crawled_for_its_pages(tmp_path: Path) -> None:
+    def sites(private: bool) -> str:
+        return f"""
+[[sites]]
+name = "livrable"
+start_urls = ["{server.url("/")}"]
+allow_private_addresses = {str(private).lower()}
+min_delay = 0
+sitemap = false
+documents = false
+"""
+
+    def accept(out: str, *more: str) -> subprocess.CompletedProcess:
+        return run("acceptance", "--contract", "contrat.toml", "--out", out, "--site", *more,
+                   cwd=tmp_path)
+
+    with serve(deliverable_routes()) as server:
+        write_contract(tmp_path, contract_text([server.url("/lourde")], runs=1))
+        (tmp_path / "sites.toml").write_text(sites(private=False), encoding="utf-8")
+        refused = accept("refusee", "livrable")
+        (tmp_path / "sites.toml").write_text(sites(private=True), encoding="utf-8")
+        done = accept("recette", "livrable")
+        both = accept("autre", "livrable", server.url("/"))
+        unknown = accept("autre", "inconnu")
+    assert refused.returncode == 2 and "measured no page" in refused.stderr, refused.stderr
+    assert "private" in refused.stderr and not (tmp_path / "refusee").exists()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Verdict: Conforme (2/2 pages measured)." in done.stdout
+    results = json.loads((tmp_path / "recette" / "evidence" / "resultats.json").read_text(
+        encoding="utf-8"))
+    assert sorted(page["url"] for page in results["pages"]) == [server.url("/"),
+                                                                 server.url("/contact")]
+    assert both.returncode == 2 and "either URLs or --site" in both.stderr
+    assert unknown.returncode == 2 and "inconnu" in unknown.stderr
+    assert "Traceback" not in refused.stderr + both.stderr + unknown.stderr

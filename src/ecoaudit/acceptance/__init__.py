@@ -36,7 +36,7 @@ from ecoaudit.acceptance.measure import PageRuns, measure_pages_repeatedly
 from ecoaudit.acceptance.report import render_report
 from ecoaudit.acceptance.verdict import Verdict, judge
 from ecoaudit.config import SiteConfig, adhoc_site
-from ecoaudit.errors import ConfigError
+from ecoaudit.errors import ConfigError, EcoauditError
 from ecoaudit.measure import MeasureOptions
 
 __all__ = ["AcceptanceOutcome", "Contract", "VerifyResult", "load_contract", "run_acceptance",
@@ -85,12 +85,20 @@ def scope_site(contract: Contract, site: SiteConfig | None) -> SiteConfig | None
 
 
 async def discover_urls(site: SiteConfig, options: MeasureOptions) -> list[str]:
-    """The pages of a crawl scope: those a crawl of the site could measure."""
+    """The pages of a crawl scope: those a crawl of the site could measure.
+
+    A crawl that measured no page raises EcoauditError with the first page's reason.
+    """
     from ecoaudit.gate import crawl_site_pages
 
     entries = await crawl_site_pages(site, options, concurrency=2)
     urls = [entry["url"] for entry in entries
             if not entry.get("error") and entry.get("consent_state", "none") in ("none", "before")]
+    if not urls:
+        first = entries[0] if entries else {"url": site.start_urls[0], "error": "no page found"}
+        raise EcoauditError(f"The crawl of the site {site.name} measured no page ({first['url']}: "
+                            f"{first['error']}): check its start_urls and access settings in "
+                            "sites.toml.")
     return list(dict.fromkeys(urls))
 
 
@@ -167,16 +175,23 @@ def _results(contract: Contract, verdict: Verdict, pages: list[PageRuns], out_di
 def run_acceptance(contract: Contract, out_dir: Path, *, urls: list[str] | None = None,
                    site: SiteConfig | None = None) -> AcceptanceOutcome:
     """Measure the deliverable, judge every clause and write the report and its evidence."""
-    out_dir = prepare_folder(out_dir)
-    shutil.copyfile(contract.path, out_dir / EVIDENCE_DIR / "contrat.toml")
     crawl_site = None if urls else scope_site(contract, site)
-    options = measure_options(contract, site or crawl_site)
-    if not urls:
-        urls = contract.urls if crawl_site is None else asyncio.run(
-            discover_urls(crawl_site, options))
-    if not urls:
+    if not urls and crawl_site is None and not contract.urls:
         raise ConfigError(f"{contract.path}: no page to measure: list urls or a start_url in "
                           "[scope], or give URLs or --site on the command line.")
+    folder_existed = Path(out_dir).exists()
+    out_dir = prepare_folder(out_dir)
+    options = measure_options(contract, site or crawl_site)
+    if not urls:
+        try:
+            urls = contract.urls if crawl_site is None else asyncio.run(
+                discover_urls(crawl_site, options))
+        except EcoauditError:
+            shutil.rmtree(out_dir / EVIDENCE_DIR)  # nothing measured: leave no half folder
+            if not folder_existed:
+                out_dir.rmdir()
+            raise
+    shutil.copyfile(contract.path, out_dir / EVIDENCE_DIR / "contrat.toml")
     rules_site = site or crawl_site
     first_party = [*rules_site.allowed_hosts, *rules_site.first_party_hosts] if rules_site \
         else None
