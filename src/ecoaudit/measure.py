@@ -343,6 +343,8 @@ class BrowserSession:
                 finally:
                     _deadline.reset(token)
         except TimeoutError:
+            if not browser.is_connected():  # stuck on a browser that died: measure() retries
+                raise PlaywrightError("the browser died during the measurement") from None
             return self._failed(url, f"the measurement did not end within {budget:g} s", consent)
 
     def _failed(self, url: str, reason: str, consent: str) -> Capture:
