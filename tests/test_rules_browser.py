@@ -273,7 +273,7 @@ def test_missing_script_fails_http_errors_redirects_and_the_redirect_is_listed(
     assert statuses["/static/js/ancien-menu.js"] == 404
     assert statuses["/static/img/ancien-logo.webp"] == 301
     finding = measured.finding("http-errors-redirects")
-    assert finding["value"] == "1 erreurs, 1 redirections"
+    assert finding["value"] == "1 erreur, 1 redirection"
     redirect_size = measured.bytes_sent(moved)
     evidence = _evidence(finding)
     assert [(url, detail) for url, _, _, detail in evidence] == [
@@ -290,11 +290,21 @@ def test_http1_over_tls_fails_http2_and_domains_unless_loopback_is_exempt(
     page = measured.url("/pages/http2-and-domains.html", "tls-http1")
     assert page.startswith("https://")
     finding = measured.finding("http2-and-domains")
-    assert finding["value"] == "3 réponses HTTP/1.x, 1 domaines, 1 hôtes statiques"
+    assert finding["value"] == "3 réponses HTTP/1.x, 1 domaine, 1 hôte statique"
     total = sum(measured.bytes_sent(r.url) for r in capture.requests)
     assert _evidence(finding) == [(page, total, None, "127.0.0.1 : 3 réponses en http/1.1")]
     by_default = rules.evaluate(capture)
     assert [f.status for f in by_default if f.rule == "http2-and-domains"] == ["pass"]
+
+
+def test_two_hosts_over_a_limit_of_one_warn_http2_and_domains_with_their_names(
+        measured: MeasuredSite):
+    capture = measured.captures["third-parties-before-consent"]  # 127.0.0.1 and localhost
+    (finding,) = [f for f in rules.evaluate(capture, overrides={
+        "http2-and-domains": {"max_domains": 1}}) if f.rule == "http2-and-domains"]
+    assert finding.status == "warn"
+    assert finding.value == "0 réponse HTTP/1.x, 2 domaines, 0 hôte statique"
+    assert finding.evidence[-1].detail == "2 domaines : 127.0.0.1, localhost"
 
 
 def test_plain_http_fails_https_everywhere_for_each_resource(measured: MeasuredSite):
@@ -405,7 +415,7 @@ def test_script_from_another_host_fails_third_parties_before_consent(measured: M
     size = measured.bytes_sent(url)
     finding = measured.finding("third-parties-before-consent")
     assert finding["value"] == 1
-    assert _evidence(finding) == [(url, size, size, "localhost : 1 requêtes avant consentement")]
+    assert _evidence(finding) == [(url, size, size, "localhost : 1 requête avant consentement")]
 
 
 def test_mostly_unused_stylesheet_warns_unused_css_js(measured: MeasuredSite):

@@ -24,7 +24,7 @@ def test_finding_to_dict_has_the_documented_shape():
     assert data["status"] == "fail" and data["rgesn"] == ["4.4", "2.10"]
     assert data["evidence"][0] == {"url": "https://www.youtube.com/embed/x", "bytes": 5000,
                                    "saving_bytes": 5000,
-                                   "detail": "www.youtube.com : 1 requêtes avant consentement"}
+                                   "detail": "www.youtube.com : 1 requête avant consentement"}
     assert data["saving_bytes"] == 5000
 
 

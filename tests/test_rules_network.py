@@ -2,6 +2,7 @@
 redirects, HTTPS, and the site rule on static hosts."""
 
 from ecoaudit.capture import Capture, TextStats
+from ecoaudit.rules.checks.resources import counted
 from tests.rule_captures import SITE, finding, page, req, site_finding
 
 
@@ -107,7 +108,7 @@ def test_an_http1_response_fails():
     capture = page(req("/"), req("/a.css", "stylesheet", protocol="http/1.1"))
     result = finding("http2-and-domains", capture)
     assert result.status == "fail"
-    assert "1 réponses en http/1.1" in result.evidence[0].detail
+    assert "1 réponse en http/1.1" in result.evidence[0].detail
 
 
 def test_domain_count_edge():
@@ -149,7 +150,7 @@ def test_one_redirect_is_allowed_two_are_not():
     second = req("/index", status=308, redirect_to=SITE + "/")
     assert finding("http-errors-redirects", page(first, req("/"))).status == "pass"
     result = finding("http-errors-redirects", page(first, second, req("/")))
-    assert result.status == "fail" and result.value == "0 erreurs, 2 redirections"
+    assert result.status == "fail" and result.value == "0 erreur, 2 redirections"
 
 
 def test_errors_without_requests_are_na():
@@ -210,3 +211,8 @@ def test_loopback_servers_are_exempt_from_the_http1_part_unless_told_otherwise()
     capture = page(req("http://127.0.0.1:8000/a.css", "stylesheet", protocol="http/1.1"))
     assert finding("http2-and-domains", capture).status == "pass"
     assert finding("http2-and-domains", capture, exempt_loopback=False).status == "fail"
+
+
+def test_counts_in_findings_agree_in_french() -> None:
+    assert [counted(n, "requête") for n in (0, 1, 2)] == ["0 requête", "1 requête", "2 requêtes"]
+    assert counted(3, "hôte statique", "hôtes statiques") == "3 hôtes statiques"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ecoaudit import parties
 from ecoaudit.capture import Capture, Request
-from ecoaudit.rules.checks.resources import STATIC_KINDS, is_inline, kind
+from ecoaudit.rules.checks.resources import STATIC_KINDS, counted, is_inline, kind
 from ecoaudit.rules.finding import Evidence
 from ecoaudit.rules.registry import CheckContext, NotApplicable, Outcome, check
 
@@ -30,7 +30,7 @@ def third_parties_before_consent(capture: Capture, context: CheckContext) -> Out
     evidence = [
         Evidence(url=requests[0].url, bytes=sum(r.transfer_bytes for r in requests),
                  saving_bytes=sum(r.transfer_bytes for r in requests),
-                 detail=f"{host} : {len(requests)} requêtes avant consentement")
+                 detail=f"{host} : {counted(len(requests), 'requête')} avant consentement")
         for host, requests in sorted(by_host.items())
     ]
     for cookie in capture.cookies or []:

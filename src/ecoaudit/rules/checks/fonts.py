@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ecoaudit.capture import Capture
-from ecoaudit.rules.checks.resources import is_answered, kilobytes, kind
+from ecoaudit.rules.checks.resources import counted, is_answered, kilobytes, kind
 from ecoaudit.rules.finding import Evidence
 from ecoaudit.rules.registry import CheckContext, Outcome, check, require
 
@@ -31,7 +31,8 @@ def web_fonts(capture: Capture, context: CheckContext) -> Outcome:
         evidence.append(Evidence(url=None, detail="familles : " + ", ".join(sorted(families))))
     return Outcome(
         status="pass" if few or light else "fail",
-        value=f"{len(families)} familles, {len(variants)} variantes, {kilobytes(font_bytes)}",
+        value=f"{counted(len(families), 'famille')}, {counted(len(variants), 'variante')}, "
+              f"{kilobytes(font_bytes)}",
         threshold={key: context[key] for key in ("max_families", "max_variants", "max_font_kb")},
         evidence=evidence,
     )

@@ -14,6 +14,7 @@ from ecoaudit.rules.checks.resources import (
     STATIC_KINDS,
     TEXT_KINDS,
     body_bytes,
+    counted,
     header,
     is_answered,
     is_inline,
@@ -148,23 +149,24 @@ def http2_and_domains(capture: Capture, context: CheckContext) -> Outcome:
     http1_count = sum(len(requests) for requests in old.values())
     evidence = [
         Evidence(url=requests[0].url, bytes=sum(r.transfer_bytes for r in requests),
-                 detail=f"{host} : {len(requests)} réponses en {requests[0].protocol}")
+                 detail=f"{host} : {counted(len(requests), 'réponse')} en {requests[0].protocol}")
         for host, requests in sorted(old.items())
     ]
     statuses = ["fail" if http1_count > context["max_http1_responses"] else "pass"]
     if len(domains) > context["max_domains"]:
         statuses.append("warn")
-        evidence.append(Evidence(url=None, detail=f"{len(domains)} domaines : "
+        evidence.append(Evidence(url=None, detail=f"{counted(len(domains), 'domaine')} : "
                                  + ", ".join(sorted(domains))))
     if len(static_hosts) > context["max_static_hosts"]:
         statuses.append("warn")
+        hosts = counted(len(static_hosts), "hôte")
         evidence.append(Evidence(url=None, detail="ressources statiques du site servies par "
-                                 f"{len(static_hosts)} hôtes : " + ", ".join(sorted(static_hosts))))
+                                 f"{hosts} : " + ", ".join(sorted(static_hosts))))
     status = "fail" if "fail" in statuses else "warn" if "warn" in statuses else "pass"
     return Outcome(
         status=status,
-        value=f"{http1_count} réponses HTTP/1.x, {len(domains)} domaines, "
-              f"{len(static_hosts)} hôtes statiques",
+        value=f"{counted(http1_count, 'réponse')} HTTP/1.x, {counted(len(domains), 'domaine')}, "
+              f"{counted(len(static_hosts), 'hôte statique', 'hôtes statiques')}",
         threshold={key: context[key] for key in
                    ("max_http1_responses", "max_domains", "max_static_hosts")},
         evidence=evidence,
@@ -186,7 +188,7 @@ def http_errors_redirects(capture: Capture, context: CheckContext) -> Outcome:
     failed = len(errors) > context["max_errors"] or len(redirects) > context["max_redirects"]
     return Outcome(
         status="fail" if failed else "pass",
-        value=f"{len(errors)} erreurs, {len(redirects)} redirections",
+        value=f"{counted(len(errors), 'erreur')}, {counted(len(redirects), 'redirection')}",
         threshold={"max_errors": context["max_errors"], "max_redirects": context["max_redirects"]},
         evidence=evidence,
     )

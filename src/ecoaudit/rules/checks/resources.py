@@ -105,3 +105,8 @@ def images_by_url(capture: Capture) -> dict[str, Image]:
 def kilobytes(size: float) -> str:
     """'123.4 ko' (1 ko = 1000 bytes, as EcoIndex counts)."""
     return f"{size / 1000:.1f} ko"
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """'0 requête', '1 requête', '2 requêtes': French agreement (0 and 1 take the singular)."""
+    return f"{number} {singular if number < 2 else plural or singular + 's'}"

@@ -7,7 +7,7 @@ from collections import Counter
 from ecoaudit import co2, ecoindex
 from ecoaudit.capture import Capture
 from ecoaudit.errors import ConfigError
-from ecoaudit.rules.checks.resources import kilobytes, kind
+from ecoaudit.rules.checks.resources import counted, kilobytes, kind
 from ecoaudit.rules.finding import Evidence
 from ecoaudit.rules.registry import CheckContext, NotApplicable, Outcome, check, require
 
@@ -60,7 +60,7 @@ def request_count(capture: Capture, context: CheckContext) -> Outcome:
         status=_graded(count, context["warn_above"], context["fail_above"]),
         value=count,
         threshold={"warn_above": context["warn_above"], "fail_above": context["fail_above"]},
-        evidence=[Evidence(url=None, detail=f"{count} requêtes : {summary}")],
+        evidence=[Evidence(url=None, detail=f"{counted(count, 'requête')} : {summary}")],
     )
 
 
@@ -86,8 +86,9 @@ def ecoindex_grade(capture: Capture, context: CheckContext) -> Outcome:
     minimum = _choice(context, "min_grade", ecoindex.GRADES)
     result = ecoindex.compute(nodes, capture.request_count, capture.size_kb)
     passed = ecoindex.GRADES.index(result.grade) <= ecoindex.GRADES.index(minimum)
-    detail = (f"EcoIndex {result.score}/100, note {result.grade} ({result.nodes} éléments, "
-              f"{result.requests} requêtes, {result.size_kb:.1f} ko)")
+    detail = (f"EcoIndex {result.score}/100, note {result.grade} "
+              f"({counted(result.nodes, 'élément')}, {counted(result.requests, 'requête')}, "
+              f"{result.size_kb:.1f} ko)")
     return Outcome(
         status="pass" if passed else "fail",
         value=result.score,
