@@ -5,14 +5,22 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from collections import Counter
 
 import psutil
 import pytest
+from playwright.async_api import async_playwright
 
+from ecoaudit.browser import find_chromium, launch_options
 from ecoaudit.config import SiteConfig
 from ecoaudit.crawl import SiteCrawl, site_measure_options
-from ecoaudit.measure import BrowserSession, MeasureOptions
+from ecoaudit.measure import (
+    BROWSER_DEATH_GRACE_SECONDS,
+    BrowserSession,
+    MeasureOptions,
+    browser_died,
+)
 from ecoaudit.store import Store
 from tests.hostile_server import GIF_1PX, Handler, HostileServer
 
@@ -85,3 +93,20 @@ def test_killed_browser_is_relaunched_and_the_crawl_loses_no_page(tmp_path) -> N
     # The page in flight when the browser died was loaded twice (retried once), the others once.
     assert navigations["/page?5"] == 2
     assert set(navigations.values()) <= {1, 2}
+
+
+def test_a_closed_target_error_waits_for_the_disconnection_before_deciding() -> None:
+    async def scenario() -> tuple[bool, bool, float, bool]:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(**launch_options(find_chromium()))
+            other_error = await browser_died(browser, "net::ERR_FAILED")
+            started = time.monotonic()
+            closed_error = await browser_died(browser, "Target page, context or browser has been "
+                                                    "closed")
+            waited = time.monotonic() - started
+            await browser.close()
+            return other_error, closed_error, waited, await browser_died(browser, "anything")
+
+    other_error, closed_error, waited, after_close = asyncio.run(scenario())
+    assert (other_error, closed_error, after_close) == (False, False, True)
+    assert waited >= BROWSER_DEATH_GRACE_SECONDS

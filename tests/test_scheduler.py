@@ -246,7 +246,9 @@ def test_missed_runs_after_a_pause_are_coalesced_into_one(tmp_path: Path) -> Non
 def test_once_runs_the_due_sites_then_nothing_until_the_next_fire_time(tmp_path: Path) -> None:
     db = tmp_path / "audits.db"
     with serve({"/": Response("<html><body>accueil</body></html>")}) as server:
-        (tmp_path / "sites.toml").write_text(site_block("local", server.url("/"), "0 2 * * *"),
+        # 29 February at 02:00: never ran, so due; then not due again for years, whatever the
+        # time the test runs at (a nightly 02:00 could pass between the two calls).
+        (tmp_path / "sites.toml").write_text(site_block("local", server.url("/"), "0 2 29 2 *"),
                                              encoding="utf-8")
         first = subprocess.run([ECOAUDIT, "schedule", "--once", "--db", str(db), "--no-report",
                                 *QUICK], cwd=tmp_path, capture_output=True, text=True,

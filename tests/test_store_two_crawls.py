@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -15,9 +16,17 @@ PAGES_PER_SITE = 6
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 
-def small_site(name: str) -> dict:
+def small_site(name: str, arrived: threading.Event, other: threading.Event) -> dict:
+    """Its home page answers once the other site's home page was asked for too: both runs are
+    open at the same time, however slowly either process starts."""
     links = "".join(f'<a href="/{name}-{index}">{index}</a> ' for index in range(1, PAGES_PER_SITE))
-    routes = {"/": (200, HTML, f"<html><title>{name}</title><body>{links}</body></html>")}
+
+    def home(_path: str) -> tuple:
+        arrived.set()
+        other.wait(120)
+        return 200, HTML, f"<html><title>{name}</title><body>{links}</body></html>"
+
+    routes: dict = {"/": home}
     for index in range(1, PAGES_PER_SITE):
         routes[f"/{name}-{index}"] = (200, HTML, f"<html><title>{name} {index}</title></html>")
     return routes
@@ -26,7 +35,9 @@ def small_site(name: str) -> dict:
 @pytest.mark.browser
 def test_two_crawl_processes_share_one_sqlite_file_without_lock_errors(tmp_path) -> None:
     database = tmp_path / "shared.db"
-    with LocalHttpServer(small_site("a")) as first, LocalHttpServer(small_site("b")) as second:
+    a_arrived, b_arrived = threading.Event(), threading.Event()
+    with LocalHttpServer(small_site("a", a_arrived, b_arrived)) as first, \
+            LocalHttpServer(small_site("b", b_arrived, a_arrived)) as second:
         crawls = [
             subprocess.Popen(
                 [sys.executable, "-m", "ecoaudit", "crawl", "--url", server.url("/"),

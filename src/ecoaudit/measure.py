@@ -64,6 +64,7 @@ _deadline: contextvars.ContextVar[asyncio.Timeout | None] = contextvars.ContextV
     "deadline", default=None)
 
 
+BROWSER_DEATH_GRACE_SECONDS = 0.5  # a "target closed" error may come before the disconnection
 SELF_NAVIGATIONS_FOLLOWED = 3  # a page that replaces itself more often is not measured
 SELF_REPLACING_PAGE = ("the page kept replacing itself (script or meta refresh navigations) "
                        "and could not be measured")
@@ -323,13 +324,17 @@ class BrowserSession:
         for attempt in (1, 2):
             browser = await self._ensure_browser()
             try:
-                return await self._measure_with_deadline(browser, url, consent, screenshot)
+                capture = await self._measure_with_deadline(browser, url, consent, screenshot)
             except PlaywrightError as error:
-                if browser.is_connected() or attempt == 2:
+                if attempt == 2 or not await browser_died(browser, str(error)):
                     log.debug("Measurement of %s failed", url, exc_info=True)
                     return self._failed(url, f"the browser failed on this page: {error}"[:300],
                                         consent)
-                log.warning("The browser died while measuring %s: retrying once.", url)
+            else:
+                if attempt == 2 or not capture.error or not await browser_died(browser,
+                                                                            capture.error):
+                    return capture
+            log.warning("The browser died while measuring %s: retrying once.", url)
         raise AssertionError("unreachable")
 
     async def _measure_with_deadline(self, browser, url, consent, screenshot) -> Capture:
@@ -531,6 +536,14 @@ class BrowserSession:
             if host:
                 hosts.append(host)
         return hosts
+
+
+async def browser_died(browser: Browser, error: str) -> bool:
+    """Whether the browser died under this page. An error saying the target was closed can
+    reach us just before the browser's disconnection: give that a moment to arrive."""
+    if browser.is_connected() and ("closed" in error.lower() or "crash" in error.lower()):
+        await asyncio.sleep(BROWSER_DEATH_GRACE_SECONDS)
+    return not browser.is_connected()
 
 
 async def _private_peer(response, guard: NavigationGuard) -> str | None:
