@@ -52,7 +52,7 @@ schedule = "{schedule}"
 def slow_site_routes() -> dict:
     links = "".join(f'<a href="/p{i}">{i}</a>' for i in range(4))
     routes = {"/": Response(f"<html><body>{links}</body></html>")}
-    routes.update({f"/p{i}": Response(f"<html><body>page {i}</body></html>", delay=0.8)
+    routes.update({f"/p{i}": Response(f"<html><body>page {i}</body></html>", delay=1.5)
                    for i in range(4)})
     return routes
 
