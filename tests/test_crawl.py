@@ -119,6 +119,22 @@ def test_page_limit_is_respected(store_url):
     assert "/" in paths(pages, server.base)
 
 
+def test_urls_serving_the_same_html_are_recorded_once(tmp_path):
+    home = page("Accueil", "/index.html", "/actus", "/actus/", "/plan")
+    actus = page("Actualités", "/")
+    routes = {"/": home, "/index.html": home, "/actus": actus, "/actus/": actus,
+              "/plan": page("Plan du site", "/", "/actus")}
+    with LocalHttpServer(routes) as server:
+        site = site_config(server, sitemap=False, respect_robots=False)
+        with Store.open(f"sqlite:///{tmp_path / 'dedupe.db'}") as store:
+            (result,) = asyncio.run(crawl_sites([site], store, QUICK, concurrency=1))
+            pages = store.page_summaries(result.run_id)
+        visited = server.paths("GET")
+    assert paths(pages, server.base) == ["/", "/actus", "/plan"]
+    assert result.duplicates == 2 and result.pages_ok == 3
+    assert {"/index.html", "/actus/"} <= set(visited)  # loaded once each, to know them
+
+
 def test_robots_crawl_delay_spaces_page_loads(tmp_path):
     routes = {
         "/robots.txt": (200, {"Content-Type": "text/plain"}, "User-agent: *\nCrawl-delay: 1\n"),

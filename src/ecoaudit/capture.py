@@ -186,6 +186,8 @@ class Capture:
     lang: str | None = None
     error: str | None = None  # why the page could not be measured; None when it was
     nodes: int | None = None  # DOM elements as EcoIndex counts them
+    # SHA-256 of the page's HTML as served: two URLs serving the same bytes are the same page.
+    document_sha256: str | None = None
     requests: list[Request] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
     fonts: list[Font] | None = None

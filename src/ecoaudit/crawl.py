@@ -111,6 +111,7 @@ class SiteCrawl:
         self._changed = asyncio.Condition()
         self._states = ("before", "after") if site.consent else ("none",)
         self._documents_done: set[str] = set()  # inspected before an interruption
+        self._page_with_content: dict[tuple[str, str], str] = {}  # (host, HTML digest) -> URL
 
     async def run(self, *, resume: bool = False) -> CrawlResult:
         started = time.monotonic()
@@ -258,6 +259,8 @@ class SiteCrawl:
             self.duplicates += 1
             log.info("%s redirects to %s, already measured: skipped", item.url, first.final_url)
             return
+        if self._same_content_as_earlier_page(item, first):
+            return
         if first.final_url is None:
             self.frontier.mark_done(item.url)
         elif first.ok and not self.site.in_scope(first.final_url):
@@ -274,6 +277,20 @@ class SiteCrawl:
         self.progress.failed += 0 if first.ok else 1
         self.progress.queued = self.frontier.pending
         self.on_progress(self.progress)
+
+    def _same_content_as_earlier_page(self, item: QueuedUrl, capture: Capture) -> bool:
+        """Whether this URL served byte for byte the HTML of a page already measured in this
+        run on the same host (`/` and `/index.html`, `/a` and `/a/`): it is then not recorded a
+        second time, so that the site's figures count each page once."""
+        if not capture.ok or not capture.document_sha256 or not capture.final_url:
+            return False
+        key = (_host_of(capture.final_url), capture.document_sha256)
+        earlier = self._page_with_content.setdefault(key, capture.final_url)
+        if earlier == capture.final_url:
+            return False
+        self.duplicates += 1
+        log.info("%s serves the same HTML as %s, already measured: skipped", item.url, earlier)
+        return True
 
     async def _queue_links(self, item: QueuedUrl, links: list) -> None:
         """Queue a page's links (one level deeper) and wake the workers waiting for work."""

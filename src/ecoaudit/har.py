@@ -8,6 +8,7 @@ fetches and iframe requests included), `data:` URIs are not, and the size is the
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import zipfile
 from datetime import datetime
@@ -161,6 +162,17 @@ def _request(
         if _is_text(mime_type) and fmt is None:
             item.text_stats = text_stats(body)
     return item
+
+
+def document_sha256(har: dict, archive: zipfile.ZipFile | None, url: str) -> str | None:
+    """SHA-256 of the body the browser received for the document at `url` (its first
+    MAX_BODY_BYTES_READ bytes), or None when it was not recorded."""
+    for entry in har.get("log", {}).get("entries", []):
+        if entry.get("_resourceType") == "document" and entry.get("request", {}).get("url") == url:
+            body = _body(archive, entry.get("response", {}).get("content", {}) or {})
+            if body is not None:
+                return hashlib.sha256(body).hexdigest()
+    return None
 
 
 def _non_negative(value: object) -> int | None:

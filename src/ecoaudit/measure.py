@@ -522,6 +522,9 @@ class BrowserSession:
             return
         try:
             capture.requests = har.requests_from_har(document, archive)
+            if capture.final_url:
+                capture.document_sha256 = har.document_sha256(document, archive,
+                                                              capture.final_url)
         finally:
             if archive is not None:
                 archive.close()

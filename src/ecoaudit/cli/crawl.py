@@ -138,15 +138,15 @@ def _run_with_progress(sites, store, base, concurrency, resume, timeout) -> list
 
 def _print_summary(results: list[CrawlResult]) -> None:
     table = Table(title="Crawl summary")
-    for column in ("Site", "Run", "Status", "Pages", "Failed", "Documents", "Minutes",
-                   "Pages/min"):
+    for column in ("Site", "Run", "Status", "Pages", "Failed", "Same page", "Documents",
+                   "Minutes", "Pages/min"):
         table.add_column(column)
-    for result in results:
+    for result in results:  # "Same page": URLs skipped as a page already measured
         measured = result.pages_ok + result.pages_failed
         minutes = result.elapsed / 60
         table.add_row(result.site, str(result.run_id), result.status, str(result.pages_ok),
-                      str(result.pages_failed), str(result.documents), f"{minutes:.1f}",
-                      f"{measured / minutes:.0f}" if minutes > 0 else "-")
+                      str(result.pages_failed), str(result.duplicates), str(result.documents),
+                      f"{minutes:.1f}", f"{measured / minutes:.0f}" if minutes > 0 else "-")
     console.print(table)
     for result in results:
         if result.reason:
