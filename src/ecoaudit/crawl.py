@@ -186,6 +186,7 @@ class SiteCrawl:
                     and depth < self.site.max_depth):
                 capture = await asyncio.to_thread(self.store.load_capture, page["page_id"])
                 self.frontier.add_links(capture.links, depth + 1, capture.final_url)
+                self._same_content_as_earlier_page(capture.requested_url, capture)
         self.progress.done = len({page["url"] for page in pages})
         self.progress.failed = len({page["url"] for page in pages if page["error"]})
         self._documents_done = await asyncio.to_thread(self.store.measured_documents, self.run_id)
@@ -259,7 +260,7 @@ class SiteCrawl:
             self.duplicates += 1
             log.info("%s redirects to %s, already measured: skipped", item.url, first.final_url)
             return
-        if self._same_content_as_earlier_page(item, first):
+        if self._same_content_as_earlier_page(item.url, first):
             return
         if first.final_url is None:
             self.frontier.mark_done(item.url)
@@ -278,7 +279,7 @@ class SiteCrawl:
         self.progress.queued = self.frontier.pending
         self.on_progress(self.progress)
 
-    def _same_content_as_earlier_page(self, item: QueuedUrl, capture: Capture) -> bool:
+    def _same_content_as_earlier_page(self, url: str, capture: Capture) -> bool:
         """Whether this URL served byte for byte the HTML of a page already measured in this
         run on the same host (`/` and `/index.html`, `/a` and `/a/`): it is then not recorded a
         second time, so that the site's figures count each page once."""
@@ -289,7 +290,7 @@ class SiteCrawl:
         if earlier == capture.final_url:
             return False
         self.duplicates += 1
-        log.info("%s serves the same HTML as %s, already measured: skipped", item.url, earlier)
+        log.info("%s serves the same HTML as %s, already measured: skipped", url, earlier)
         return True
 
     async def _queue_links(self, item: QueuedUrl, links: list) -> None:
