@@ -186,7 +186,8 @@ class SiteCrawl:
                     and depth < self.site.max_depth):
                 capture = await asyncio.to_thread(self.store.load_capture, page["page_id"])
                 self.frontier.add_links(capture.links, depth + 1, capture.final_url)
-                self._same_content_as_earlier_page(capture.requested_url, capture)
+                if (key := _content_key(capture)) is not None:
+                    self._page_with_content.setdefault(key, capture.final_url)
         self.progress.done = len({page["url"] for page in pages})
         self.progress.failed = len({page["url"] for page in pages if page["error"]})
         self._documents_done = await asyncio.to_thread(self.store.measured_documents, self.run_id)
@@ -283,9 +284,9 @@ class SiteCrawl:
         """Whether this URL served byte for byte the HTML of a page already measured in this
         run on the same host (`/` and `/index.html`, `/a` and `/a/`): it is then not recorded a
         second time, so that the site's figures count each page once."""
-        if not capture.ok or not capture.document_sha256 or not capture.final_url:
+        key = _content_key(capture)
+        if key is None:
             return False
-        key = (_host_of(capture.final_url), capture.document_sha256)
         earlier = self._page_with_content.setdefault(key, capture.final_url)
         if earlier == capture.final_url:
             return False
@@ -342,6 +343,13 @@ def _host_of(url: str) -> str:
         return host_key(url)
     except UrlError:
         return url
+
+
+def _content_key(capture: Capture) -> tuple[str, str] | None:
+    """(host, digest of the HTML) of a measured page; None when unknown."""
+    if not capture.ok or not capture.document_sha256 or not capture.final_url:
+        return None
+    return _host_of(capture.final_url), capture.document_sha256
 
 
 def _not_a_page(capture: Capture) -> bool:
