@@ -334,7 +334,7 @@ def page(
     links = []
     for href, label in NAVIGATION:
         mark = ' aria-current="page"' if href == current else ""
-        links.append(f'<li><a href="{root}{href}"{mark}>{label}</a></li>')
+        links.append(f'<li><a href="{link_to(href, root)}"{mark}>{label}</a></li>')
     navigation = "\n        ".join(links)
     return f"""<!DOCTYPE html>
 <html lang="fr">
@@ -348,7 +348,7 @@ def page(
 <body>
   <a class="skip" href="#contenu">Aller au contenu</a>
   <header class="site-header">
-    <a class="brand" href="{root}index.html">{LOGO_SVG}
+    <a class="brand" href="{link_to("index.html", root)}">{LOGO_SVG}
       <span>Ville de<br><strong>{COMMUNE}</strong></span></a>
     <nav aria-label="Navigation principale">
       <ul>
@@ -447,7 +447,7 @@ def article_page(article: Article) -> str:
         for other in ARTICLES if other is not article
     )
     body = f"""    <article>
-      <p class="breadcrumb"><a href="../index.html">Accueil</a> ›
+      <p class="breadcrumb"><a href="../">Accueil</a> ›
         <a href="../actualites.html">Actualités</a></p>
       <h1>{html.escape(article.title)}</h1>
       <p class="meta">Publié le <time datetime="{article.date}">{article.date_label}</time></p>
@@ -563,8 +563,16 @@ def legal_page() -> str:
                 description="Mentions légales.")
 
 
+def link_to(path: str, root: str = "") -> str:
+    """A link to a page from a page `root` deep; the home page is its folder ("./", "../"),
+    the one URL the site gives it (a crawler would otherwise see `/` and `/index.html`)."""
+    if path == "index.html":
+        return root or "./"
+    return root + path
+
+
 def sitemap_page(paths: list[tuple[str, str]]) -> str:
-    items = "\n".join(f'      <li><a href="{path}">{html.escape(title)}</a></li>'
+    items = "\n".join(f'      <li><a href="{link_to(path)}">{html.escape(title)}</a></li>'
                       for path, title in paths)
     body = f"""    <h1>Plan du site</h1>
     <ul>
@@ -848,7 +856,8 @@ def build_pages() -> None:
     write_text("css/style.css", STYLE_CSS)
     write_text("css/decouvrir.css", HEAVY_CSS)
     write_text("js/carrousel.js", CAROUSEL_JS)
-    urls = "\n".join(f"  <url><loc>{{base}}/{path}</loc></url>" for path, _ in page_list())
+    urls = "\n".join(f"  <url><loc>{{base}}/{path.removesuffix('index.html')}</loc></url>"
+                     for path, _ in page_list())
     write_text("sitemap.xml", '<?xml version="1.0" encoding="UTF-8"?>\n'
                '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
                f"{urls}\n</urlset>\n")
