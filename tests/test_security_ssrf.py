@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ecoaudit import urls
+from ecoaudit import httpfetch, urls
 from ecoaudit.config import SiteConfig
 from ecoaudit.crawl import crawl_sites
 from ecoaudit.frontier import Frontier
@@ -162,6 +162,28 @@ def test_dns_answer_leading_to_a_private_address_is_refused(monkeypatch, tmp_pat
                                                 collect_coverage=False, allow_private=False))
         assert internal.requests() == []
     assert "'localhost' resolves to the private address 127.0.0.1" in capture.error
+
+
+def test_a_dns_answer_that_changes_after_the_check_is_caught_at_the_connection(
+        monkeypatch) -> None:
+    """DNS rebinding against robots.txt, sitemap and document fetches: the name was checked
+    while it pointed to a public address, then httpx's own lookup gives a private one. No DNS
+    server can run here, so the check's lookup is replaced by a public answer (and only it);
+    the connection, its peer and the server are real."""
+    async def answered_public(host: str, allow_private: bool) -> list[str]:
+        return ["203.0.113.7"]
+
+    async def fetch_robots(url: str, allow_private: bool):
+        async with httpfetch.site_client() as client:
+            return await httpfetch.fetch(client, url, None, allow_private=allow_private)
+
+    monkeypatch.setattr(httpfetch, "resolve_and_check_async", answered_public)
+    with HostileServer() as internal:
+        with pytest.raises(urls.UrlError, match=r"private address 127\.0\.0\.1") as refused:
+            asyncio.run(fetch_robots(internal.url("/robots.txt"), allow_private=False))
+        allowed = asyncio.run(fetch_robots(internal.url("/robots.txt"), allow_private=True))
+    assert "DNS answer changed" in str(refused.value)
+    assert allowed.status == 200 and allowed.body
 
 
 def test_a_staging_site_that_allows_private_addresses_follows_the_redirect(servers) -> None:

@@ -8,6 +8,7 @@ bodies are read up to a byte cap, and the whole fetch is bounded in time.
 from __future__ import annotations
 
 import asyncio
+import urllib.request
 import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -16,7 +17,7 @@ import httpx
 
 from ecoaudit.config import DEFAULT_USER_AGENT, SiteConfig
 from ecoaudit.errors import EcoauditError
-from ecoaudit.urls import check_scheme, resolve_and_check_async
+from ecoaudit.urls import UrlError, check_scheme, is_private_address, resolve_and_check_async
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 DEFAULT_TIMEOUT = 20.0
@@ -92,6 +93,11 @@ async def fetch(
             request = client.build_request(method, current, headers=headers)
             response = await client.send(request, stream=True, auth=auth)
             try:
+                peer = None if allow_private else private_peer(response)
+                if peer:
+                    raise UrlError(f"{urlsplit(current).hostname} was reached at the private "
+                                   f"address {peer}, not at the public one checked just before "
+                                   "(its DNS answer changed): refused, nothing read.")
                 location = response.headers.get("location")
                 if response.status_code in REDIRECT_STATUSES and location:
                     redirects.append(current)
@@ -110,6 +116,25 @@ async def fetch(
             finally:
                 await response.aclose()
         raise httpx.TooManyRedirects(f"More than {max_redirects} redirects from {url}.")
+
+
+def private_peer(response: httpx.Response) -> str | None:
+    """The private address the answer really came from, when the connection went to one.
+
+    The host was checked before the request, but a DNS answer can change between that check
+    and httpx's own lookup (DNS rebinding); this reads the connected peer. Through a proxy the
+    peer is the proxy, which is not checked.
+    """
+    url = response.request.url
+    if url.scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(url.host):
+        return None
+    stream = response.extensions.get("network_stream")
+    try:
+        peer = stream.get_extra_info("server_addr") if stream is not None else None
+        address = str(peer[0]).split("%")[0] if peer else ""
+        return address if address and is_private_address(address) else None
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def gunzip_capped(data: bytes, max_bytes: int, wbits: int = 16 + zlib.MAX_WBITS) -> bytes:
