@@ -1,7 +1,7 @@
 """CPU of a fresh browser context in Chromium alone, without Playwright: is the cost ours?
 
-    pip install websockets psutil   # in any virtualenv; not a dependency of ecoaudit
-    python benchmarks/raw_renderer_cost.py [--contexts 4] [--chromium /usr/bin/chromium]
+    .venv/bin/pip install websockets   # for this benchmark only; not a dependency of ecoaudit
+    .venv/bin/python benchmarks/raw_renderer_cost.py [--contexts 4] [--chromium /usr/bin/chromium]
 
 Starts Chromium headless with the flags ecoaudit uses, then speaks the DevTools protocol to it
 directly over its WebSocket: for each context, Target.createBrowserContext and
@@ -21,6 +21,8 @@ import urllib.request
 
 import psutil
 import websockets
+
+from renderer_cost import spent
 
 PORT = 9339
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -44,12 +46,6 @@ def cpu_by_kind(browser: psutil.Process) -> dict[str, float]:
                      if marker in command), "browser")
         totals[kind] = totals.get(kind, 0.0) + times.user + times.system
     return totals
-
-
-def spent(before: dict[str, float], after: dict[str, float]) -> str:
-    parts = [f"{kind} {after[kind] - before.get(kind, 0.0):.2f}" for kind in sorted(after)
-             if after[kind] - before.get(kind, 0.0) >= 0.01]
-    return ", ".join(parts) or "-"
 
 
 def debugger_url() -> str:
