@@ -13,6 +13,7 @@ from ecoaudit.urls import (
     is_private_address,
     normalise,
     origin,
+    private_peer_address,
     resolve_and_check,
     resolve_and_check_async,
 )
@@ -121,3 +122,11 @@ def test_async_check_refuses_private_answers_too() -> None:
         asyncio.run(resolve_and_check_async("[::1]", allow_private=False))
     assert asyncio.run(resolve_and_check_async("[::1]", allow_private=True)) == ["::1"]
 
+
+
+def test_private_peer_address_reads_what_connections_report() -> None:
+    assert private_peer_address("127.0.0.1") == "127.0.0.1"
+    assert private_peer_address("[::1]") == "::1"
+    assert private_peer_address("fe80::1%eth0") == "fe80::1"
+    assert [private_peer_address(peer) for peer in ("93.184.216.34", "", None, "not-an-ip")] == [
+        None, None, None, None]

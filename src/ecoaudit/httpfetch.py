@@ -17,7 +17,7 @@ import httpx
 
 from ecoaudit.config import DEFAULT_USER_AGENT, SiteConfig
 from ecoaudit.errors import EcoauditError
-from ecoaudit.urls import UrlError, check_scheme, is_private_address, resolve_and_check_async
+from ecoaudit.urls import UrlError, check_scheme, private_peer_address, resolve_and_check_async
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 DEFAULT_TIMEOUT = 20.0
@@ -129,12 +129,8 @@ def private_peer(response: httpx.Response) -> str | None:
     if url.scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(url.host):
         return None
     stream = response.extensions.get("network_stream")
-    try:
-        peer = stream.get_extra_info("server_addr") if stream is not None else None
-        address = str(peer[0]).split("%")[0] if peer else ""
-        return address if address and is_private_address(address) else None
-    except (ValueError, TypeError, AttributeError):
-        return None
+    peer = stream.get_extra_info("server_addr") if stream is not None else None
+    return private_peer_address(str(peer[0]) if peer else None)
 
 
 def gunzip_capped(data: bytes, max_bytes: int, wbits: int = 16 + zlib.MAX_WBITS) -> bytes:

@@ -43,7 +43,7 @@ from ecoaudit.config import (
     host_is_private,
 )
 from ecoaudit.navigation_guard import NavigationGuard
-from ecoaudit.urls import is_private_address
+from ecoaudit.urls import private_peer_address
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,8 @@ _deadline: contextvars.ContextVar[asyncio.Timeout | None] = contextvars.ContextV
 
 
 BROWSER_DEATH_GRACE_SECONDS = 0.5  # a "target closed" error may come before the disconnection
+# Playwright's words for a page whose browser went away (not a server closing a connection).
+BROWSER_GONE_MARKERS = ("has been closed", "target closed", "crash")
 SELF_NAVIGATIONS_FOLLOWED = 3  # a page that replaces itself more often is not measured
 SELF_REPLACING_PAGE = ("the page kept replacing itself (script or meta refresh navigations) "
                        "and could not be measured")
@@ -544,7 +546,7 @@ class BrowserSession:
 async def browser_died(browser: Browser, error: str) -> bool:
     """Whether the browser died under this page. An error saying the target was closed can
     reach us just before the browser's disconnection: give that a moment to arrive."""
-    if browser.is_connected() and ("closed" in error.lower() or "crash" in error.lower()):
+    if browser.is_connected() and any(marker in error.lower() for marker in BROWSER_GONE_MARKERS):
         await asyncio.sleep(BROWSER_DEATH_GRACE_SECONDS)
     return not browser.is_connected()
 
@@ -558,12 +560,8 @@ async def _private_peer(response, guard: NavigationGuard) -> str | None:
         peer = await response.server_addr()
     except PlaywrightError:
         return None
-    address = (peer or {}).get("ipAddress", "").strip("[]")
-    try:
-        private = bool(address) and is_private_address(address)
-    except ValueError:
-        return None
-    return f"the browser was connected to the private address {address}" if private else None
+    address = private_peer_address((peer or {}).get("ipAddress"))
+    return f"the browser was connected to the private address {address}" if address else None
 
 
 async def _navigate(page: Page, url: str, timeout: float):

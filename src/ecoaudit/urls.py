@@ -101,6 +101,17 @@ def is_private_address(ip: str | ipaddress.IPv4Address | ipaddress.IPv6Address) 
                network.version == address.version)
 
 
+def private_peer_address(peer: str | None) -> str | None:
+    """The address a connection really reached ("127.0.0.1", "[::1]", "fe80::1%eth0"), when it
+    is private; None for a public, empty or unreadable one. For the check made after connecting
+    (a DNS answer can change between our lookup and the client's own: DNS rebinding)."""
+    address = (peer or "").strip("[]").split("%")[0]
+    try:
+        return address if address and is_private_address(address) else None
+    except ValueError:
+        return None
+
+
 def resolve_and_check(host: str, allow_private: bool) -> list[str]:
     """Resolve `host`; return its addresses, or raise UrlError when it fails or is private.
 
