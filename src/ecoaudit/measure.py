@@ -412,6 +412,7 @@ class BrowserSession:
             record_har_path=str(har_path), record_har_content="attach", **arguments
         )
         events = PageEvents()
+        guard: NavigationGuard | None = None
         try:
             if options.cookies:
                 await context.add_cookies(options.cookies)
@@ -442,6 +443,10 @@ class BrowserSession:
                 if not browser.is_connected():
                     shutil.rmtree(workdir, ignore_errors=True)
                     raise
+        if guard is not None and guard.main_frame_refusal:
+            # The refused navigation caused whatever went wrong after it (an error page
+            # replacing the document, a script context destroyed while collecting).
+            capture.error = f"refused: {guard.main_frame_refusal}"
         try:
             self._read_har(har_path, capture)
         finally:
