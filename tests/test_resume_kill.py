@@ -30,7 +30,8 @@ ECOAUDIT = Path(sys.executable).parent / "ecoaudit"  # the installed command
 
 
 def linked_page(handler: Handler) -> None:
-    """/page/N links to every page; its image takes 0.5 s, so the run lasts long enough."""
+    """/page/N links to every page; its image takes 1 s, so that the run outlasts the kill by
+    several seconds even when the polling below is slow."""
     number = handler.path.rsplit("/", 1)[-1]
     links = "".join(f"<a href='/page/{other}'>{other}</a>" for other in range(PAGES))
     handler.send_body(f"<!doctype html><html><head><title>Page {number}</title></head><body>"
@@ -38,7 +39,7 @@ def linked_page(handler: Handler) -> None:
 
 
 def slow_image(handler: Handler) -> None:
-    handler.owner.stall(0.5)
+    handler.owner.stall(1.0)
     handler.send_body(GIF_1PX, content_type="image/gif")
 
 
