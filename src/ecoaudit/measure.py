@@ -443,9 +443,10 @@ class BrowserSession:
                 if not browser.is_connected():
                     shutil.rmtree(workdir, ignore_errors=True)
                     raise
-        if guard is not None and guard.main_frame_refusal:
+        if guard is not None and guard.main_frame_refusal and capture.nodes is None:
             # The refused navigation caused whatever went wrong after it (an error page
-            # replacing the document, a script context destroyed while collecting).
+            # replacing the document, a script context destroyed while collecting). A page
+            # whose facts were collected before it tried to leave keeps its measurement.
             capture.error = f"refused: {guard.main_frame_refusal}"
         try:
             self._read_har(har_path, capture)
