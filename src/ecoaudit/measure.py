@@ -328,14 +328,11 @@ class BrowserSession:
             try:
                 capture = await self._measure_with_deadline(browser, url, consent, screenshot)
             except PlaywrightError as error:
-                if attempt == 2 or not await browser_died(browser, str(error)):
-                    log.debug("Measurement of %s failed", url, exc_info=True)
-                    return self._failed(url, f"the browser failed on this page: {error}"[:300],
-                                        consent)
-            else:
-                if attempt == 2 or not capture.error or not await browser_died(browser,
-                                                                            capture.error):
-                    return capture
+                log.debug("Measurement of %s failed", url, exc_info=True)
+                capture = self._failed(url, f"the browser failed on this page: {error}"[:300],
+                                       consent)
+            if attempt == 2 or not capture.error or not await browser_died(browser, capture.error):
+                return capture
             log.warning("The browser died while measuring %s: retrying once.", url)
         raise AssertionError("unreachable")
 
@@ -472,9 +469,7 @@ class BrowserSession:
             response = await _navigate(page, capture.requested_url, options.timeout)
         except PlaywrightError as error:
             capture.error = describe_navigation_error(error, options.timeout)
-            if guard is not None and guard.main_frame_refusal:
-                capture.error = f"refused: {guard.main_frame_refusal}"
-            return
+            return  # a refused navigation is named by _measure, whatever the error says
         if response is None:
             capture.error = "the browser received no response for this URL"
             return
