@@ -1,12 +1,18 @@
-"""The reference tool, ecoindex-cli 2.30.1, in a throwaway virtualenv driving our Chromium.
+"""The reference tool, ecoindex-cli 2.30.1, in a throwaway virtualenv, in its real browser.
 
-`playwright install` cannot download a browser here, so a `sitecustomize.py` written into the
-virtualenv makes every Playwright Chromium launch use the executable ecoaudit finds
-(`ecoaudit.browser.find_chromium()`), unless the caller already named one.
+ecoindex-cli launches Chromium with Playwright's `chromium.launch(headless=True)`: since
+Playwright 1.49 that starts Playwright's *headless shell* (`chromium_headless_shell-<revision>`
+under the browsers directory), not the full browser. `playwright install` cannot download here,
+so `prepare()` lays out a browsers directory exactly where and how the reference's own Playwright
+looks for the shell (the revision from its driver's `browsers.json`, the executable's relative
+path from its driver's code) with the executable a symlink to Debian's real shell binary
+(`/usr/lib/chromium/chromium-headless-shell`). The reference then runs with its default browser
+choice, told only `PLAYWRIGHT_BROWSERS_PATH`: nothing in it is patched.
 
     prepare() -> Path of the virtualenv (created once under benchmarks/.cache/)
     run_analysis(urls, ...) -> (list[ReferenceResult], seconds)   (the CLI, as a user runs it)
     analysis_command(urls, work, ...) -> (command, results CSV)   (to run it yourself)
+    reference_environment() -> the environment to run it in (PLAYWRIGHT_BROWSERS_PATH set)
     request_lists(urls, ...) -> {url: [ReferenceRequest]}  (the same scraper, for diagnosis)
 """
 
@@ -15,6 +21,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -25,34 +32,16 @@ from pathlib import Path
 REFERENCE_PACKAGE = "ecoindex-cli==2.30.1"
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
 VENV_DIR = CACHE_DIR / "reference-venv"
-CHROMIUM_VARIABLE = "REFERENCE_CHROMIUM"
-
-SITECUSTOMIZE = '''\
-"""Written by ecoaudit's benchmarks/reference_tool.py: make Playwright launch a given Chromium.
-
-The executable is read from the {variable} environment variable at launch time.
-"""
-import os
-
-
-def _use_given_chromium():
-    try:
-        from playwright._impl import browser_type
-    except ImportError:
-        return
-    original_launch = browser_type.BrowserType.launch
-
-    async def launch(self, *args, **kwargs):
-        path = os.environ.get("{variable}")
-        if path and not kwargs.get("executable_path"):
-            kwargs["executable_path"] = path
-        return await original_launch(self, *args, **kwargs)
-
-    browser_type.BrowserType.launch = launch
-
-
-_use_given_chromium()
-'''
+BROWSERS_DIR = CACHE_DIR / "playwright-browsers"
+# Debian's headless shell (package chromium-headless-shell); /usr/bin/chromium-headless-shell is
+# only a wrapper script around it. REFERENCE_HEADLESS_SHELL names another binary.
+SHELL_VARIABLE = "REFERENCE_HEADLESS_SHELL"
+DEBIAN_SHELL = "/usr/lib/chromium/chromium-headless-shell"
+SHELL_BROWSER = "chromium-headless-shell"
+# Where Playwright puts the shell's executable inside its folder, newest layout first (used only
+# when the driver's code cannot be read).
+KNOWN_LAYOUTS = (("chrome-headless-shell-linux64", "chrome-headless-shell"),
+                 ("chrome-linux", "headless_shell"))
 
 # Run inside the reference virtualenv: its own scraper, then the request list it counted.
 REQUEST_LIST_SCRIPT = """
@@ -104,15 +93,94 @@ def cli_path() -> Path:
     return VENV_DIR / "bin" / "ecoindex-cli"
 
 
-def chromium_path() -> str:
-    """The Chromium both tools drive: the one ecoaudit finds."""
-    from ecoaudit.browser import find_chromium
+def site_packages() -> Path:
+    return Path(subprocess.run(
+        [str(python_path()), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip())
 
-    return find_chromium().path
+
+def shell_binary() -> Path:
+    """The real headless-shell binary the reference's Playwright will find and start."""
+    path = Path(os.environ.get(SHELL_VARIABLE) or DEBIAN_SHELL)
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        raise SystemExit(f"No headless shell at {path}: apt-get install chromium-headless-shell, "
+                         f"or set {SHELL_VARIABLE} to the shell's binary.")
+    return path.resolve()
+
+
+def shell_revision(driver: Path) -> str:
+    """The chromium-headless-shell revision the installed Playwright driver expects."""
+    catalogue = json.loads((driver / "package" / "browsers.json").read_text())
+    for browser in catalogue["browsers"]:
+        if browser["name"] == SHELL_BROWSER:
+            return str(browser["revision"])
+    raise SystemExit(f"The reference's Playwright knows no {SHELL_BROWSER} "
+                     f"({driver / 'package' / 'browsers.json'}): too old for this benchmark.")
+
+
+def shell_layout(driver: Path) -> tuple[str, ...]:
+    """The shell's executable path inside its folder on Linux x64, read from the driver's code.
+
+    The driver maps each browser to per-platform path parts, e.g. (recent versions)
+    "chromium-headless-shell": {"linux-x64": ["chrome-headless-shell-linux64",
+    "chrome-headless-shell"], ...} or (older ones) {"ubuntu22.04-x64": ["chrome-linux",
+    "headless_shell"], ...}. The first Linux x64 entry after the browser's name is taken.
+    """
+    for source in sorted((driver / "package" / "lib").rglob("*.js")):
+        text = source.read_text(encoding="utf-8", errors="replace")
+        for match in re.finditer(r"""["']chromium-headless-shell["']\s*:\s*\{""", text):
+            block = text[match.end(): text.find("}", match.end())]
+            for key, parts in re.findall(
+                r"""["']([\w.-]+)["']\s*:\s*(\[[^\]]*\])""", block
+            ):
+                if key.endswith("x64") and not key.startswith(("mac", "win")):
+                    names = tuple(re.findall(r"""["']([^"']+)["']""", parts))
+                    if names and not any(name.endswith(".zip") for name in names):
+                        return names
+    return KNOWN_LAYOUTS[0]
+
+
+def browsers_directory() -> Path:
+    """Lay out BROWSERS_DIR as the reference's Playwright installs its headless shell.
+
+    chromium_headless_shell-<revision>/<layout>/<executable> -> the real shell binary, plus the
+    INSTALLATION_COMPLETE marker Playwright writes after an install. Idempotent.
+    """
+    driver = site_packages() / "playwright" / "driver"
+    revision = shell_revision(driver)
+    folder = BROWSERS_DIR / f"{SHELL_BROWSER.replace('-', '_')}-{revision}"
+    executable = folder.joinpath(*shell_layout(driver))
+    target = shell_binary()
+    executable.parent.mkdir(parents=True, exist_ok=True)
+    if executable.is_symlink() or executable.exists():
+        if executable.resolve() == target:
+            (folder / "INSTALLATION_COMPLETE").touch()
+            return BROWSERS_DIR
+        executable.unlink()
+    executable.symlink_to(target)
+    (folder / "INSTALLATION_COMPLETE").touch()
+    return BROWSERS_DIR
+
+
+def shell_executable() -> Path:
+    """The executable path the reference's Playwright launches (inside BROWSERS_DIR)."""
+    driver = site_packages() / "playwright" / "driver"
+    folder = BROWSERS_DIR / f"{SHELL_BROWSER.replace('-', '_')}-{shell_revision(driver)}"
+    return folder.joinpath(*shell_layout(driver))
+
+
+def _remove_old_patch() -> None:
+    """Earlier versions of this file patched Playwright's launch with a sitecustomize.py."""
+    packages = site_packages()
+    for stale in (packages / "sitecustomize.py",
+                  *(packages / "__pycache__").glob("sitecustomize.*.pyc")):
+        if stale.exists():
+            stale.unlink()
 
 
 def prepare(log: bool = True) -> Path:
-    """Create the reference virtualenv once (pip from the package index), with sitecustomize."""
+    """Create the reference virtualenv once (pip from the package index) and its browsers dir."""
     if not cli_path().exists():
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
         if log:
@@ -122,21 +190,25 @@ def prepare(log: bool = True) -> Path:
             [str(python_path()), "-m", "pip", "install", "--quiet", REFERENCE_PACKAGE],
             check=True,
         )
-    site_packages = subprocess.run(
-        [str(python_path()), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()
-    target = Path(site_packages) / "sitecustomize.py"
-    wanted = SITECUSTOMIZE.replace("{variable}", CHROMIUM_VARIABLE)
-    if not target.exists() or target.read_text() != wanted:
-        target.write_text(wanted)
+    _remove_old_patch()
+    browsers_directory()
     return VENV_DIR
 
 
 def reference_environment() -> dict[str, str]:
+    """The caller's environment, with the reference's Playwright pointed at BROWSERS_DIR."""
     environment = dict(os.environ)
-    environment[CHROMIUM_VARIABLE] = chromium_path()
+    environment["PLAYWRIGHT_BROWSERS_PATH"] = str(BROWSERS_DIR)
     return environment
+
+
+def describe() -> str:
+    """One line: which browser the reference runs, for the benchmarks' output."""
+    executable = shell_executable()
+    version = subprocess.run([str(executable), "--version"], capture_output=True, text=True,
+                             timeout=20).stdout.strip()
+    return (f"{REFERENCE_PACKAGE.replace('==', ' ')} in Playwright's headless shell: "
+            f"{executable.relative_to(CACHE_DIR.parent)} -> {executable.resolve()} ({version})")
 
 
 def analysis_command(
@@ -231,3 +303,4 @@ def request_lists(
 
 if __name__ == "__main__":
     print(prepare())
+    print(describe())
