@@ -1,19 +1,24 @@
 // After the protocol: the DOM facts of the main frame, in one call.
 () => {
-  // Elements as EcoIndex counts them: every element, open shadow roots included,
-  // minus the descendants of <svg> (the <svg> itself counts). Iframe content is not counted.
+  // Elements as EcoIndex counts them (the reference: Playwright's CSS `*` in the main frame,
+  // minus its XPath `//*[local-name()='svg']//*`). `*` pierces open shadow roots (not closed
+  // ones, not iframes, not <template> content); the XPath only sees the document tree. So an
+  // element is counted unless it is in the document tree below an <svg> (the <svg> itself
+  // counts); everything inside an open shadow root counts, <svg> descendants included, even
+  // when the shadow host itself sits below an <svg> (in a <foreignObject>).
   let nodes = 0;
   let maxDepth = 0;
-  // Iterative walk (deep DOMs would overflow a recursive one): [node, insideSvg, depth].
-  const stack = [[document, false, 0]];
+  // Iterative walk (deep DOMs would overflow a recursive one):
+  // [parent, belowSvg (document tree only), inShadowTree, depth].
+  const stack = [[document, false, false, 0]];
   while (stack.length > 0) {
-    const [root, insideSvg, level] = stack.pop();
+    const [root, belowSvg, inShadow, level] = stack.pop();
     if (level > maxDepth) maxDepth = level;
     for (const element of root.children) {
-      if (!insideSvg) nodes += 1;
-      const childInsideSvg = insideSvg || element.localName === "svg";
-      if (element.shadowRoot) stack.push([element.shadowRoot, childInsideSvg, level + 1]);
-      stack.push([element, childInsideSvg, level + 1]);
+      if (!belowSvg) nodes += 1;
+      if (element.shadowRoot) stack.push([element.shadowRoot, false, true, level + 1]);
+      const childBelowSvg = !inShadow && (belowSvg || element.localName === "svg");
+      stack.push([element, childBelowSvg, inShadow, level + 1]);
     }
   }
 
