@@ -1,4 +1,5 @@
-"""Finding a browser: explicit path first, then Playwright's own, then the system's."""
+"""Finding a browser: explicit path first, then a headless shell (Playwright's own, then the
+system's), then a full Chromium."""
 
 from __future__ import annotations
 
@@ -30,10 +31,26 @@ def test_a_wrong_explicit_path_is_one_clear_sentence(monkeypatch, tmp_path):
 
 def test_the_configured_path_is_used_when_no_variable(monkeypatch, tmp_path):
     fake = tmp_path / "chromium"
-    fake.write_text("#!/bin/sh\n")
+    fake.write_text("#!/bin/sh\necho 'Chromium 156.0.8078.129 built on Debian'\n")
     fake.chmod(0o755)
     monkeypatch.delenv(browser.ENV_VARIABLE, raising=False)
-    assert browser.find_chromium(str(fake)).source == "config"
+    found = browser.find_chromium(str(fake))
+    assert (found.source, found.build) == ("config", browser.FULL_BROWSER)
+
+
+@pytest.mark.parametrize("layout", ["chrome-headless-shell-linux64/chrome-headless-shell",
+                                    "chrome-linux/headless_shell"])
+def test_playwrights_own_headless_shell_comes_first(monkeypatch, tmp_path, layout):
+    monkeypatch.delenv(browser.ENV_VARIABLE, raising=False)
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path))
+    for revision in ("1100", "1200"):
+        shell = tmp_path / f"chromium_headless_shell-{revision}" / layout
+        shell.parent.mkdir(parents=True)
+        shell.write_text("#!/bin/sh\necho 'Chromium 1.2.3'\n")
+        shell.chmod(0o755)
+    found = browser.find_chromium()
+    assert (found.source, found.build) == ("playwright", browser.HEADLESS_SHELL)
+    assert "chromium_headless_shell-1200" in found.path  # the newest, lacking the expected one
 
 
 def test_no_browser_at_all_says_how_to_get_one(monkeypatch, tmp_path):
@@ -41,6 +58,7 @@ def test_no_browser_at_all_says_how_to_get_one(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "none"))
     monkeypatch.setattr(browser, "SYSTEM_CANDIDATES", ("chromium", str(tmp_path / "chrome")))
+    monkeypatch.setattr(browser, "SYSTEM_SHELL_CANDIDATES", ("chromium-headless-shell",))
     with pytest.raises(BrowserNotFound) as raised:
         browser.find_chromium()
     message = str(raised.value)

@@ -168,6 +168,8 @@ class Protocol:
     consent: str = "none"  # "none", "before", "after"
     user_agent: str | None = None
     browser: str | None = None  # e.g. "chromium 156.0.8078.73"
+    browser_build: str | None = None  # "headless-shell" or "full" (ecoaudit.browser)
+    browser_path: str | None = None  # the executable that measured
     tool_version: str | None = None
     formula_version: str | None = None
     measured_at: str | None = None  # ISO 8601, UTC
@@ -189,6 +191,8 @@ class Capture:
     # SHA-256 of the page's HTML as served: two URLs serving the same bytes are the same page.
     document_sha256: str | None = None
     requests: list[Request] = field(default_factory=list)
+    # Fetches the full browser made for itself (its icon), left out of `requests` and the counts.
+    browser_only_requests: list[str] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
     fonts: list[Font] | None = None
     cookies: list[Cookie] | None = None

@@ -162,7 +162,6 @@ class SiteCrawl:
                 log.info("Resuming run %s of %s", run_id, site.name)
                 return run_id
             log.info("No interrupted run of %s to resume: starting a new run.", site.name)
-        options = self.session.options
         return self.store.start_run(
             site.name,
             settings={"max_pages": site.max_pages, "max_depth": site.max_depth,
@@ -170,7 +169,7 @@ class SiteCrawl:
                       "max_concurrency_per_host": site.max_concurrency_per_host,
                       "min_delay": site.min_delay, "start_urls": site.start_urls,
                       "consent": site.consent},
-            protocol=options.protocol(self.session.browser_version).__dict__,
+            protocol=self.session.protocol().__dict__,
             tool_version=__version__, formula_version=ecoindex.FORMULA_VERSION,
             browser_version=self.session.browser_version,
         )

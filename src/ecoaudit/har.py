@@ -3,6 +3,10 @@
 Counting follows the EcoIndex reference: every HAR entry is a request (redirects, errors, late
 fetches and iframe requests included), `data:` URIs are not, and the size is the bytes on the wire
 (Chrome's encodedDataLength, Playwright's `_transferSize`), headers included.
+
+The full Chromium also fetches the page's declared icon, which the headless shell (the
+reference's browser) never does: those fetches are told apart by `browser_only_fetch` and left
+out when the caller asks, so a page gets the same figures on either build.
 """
 
 from __future__ import annotations
@@ -95,11 +99,24 @@ def _started_at(entry: dict) -> datetime | None:
         return None
 
 
-def requests_from_har(har: dict, archive: zipfile.ZipFile | None = None) -> list[Request]:
-    """Every counted request of the page, in the order the browser started them."""
+def browser_only_fetch(entry: dict) -> bool:
+    """Whether a HAR entry is a fetch the full browser makes for itself, not for the page: its
+    icon (`<link rel=icon>`, `shortcut icon`), typed "other" yet destined to be an image. The
+    page's own images are typed "image"; the headless shell makes no such fetch."""
+    if entry.get("_resourceType") != "other":
+        return False
+    destination = _headers(entry.get("request", {}).get("headers", [])).get("sec-fetch-dest")
+    return destination == ["image"]
+
+
+def requests_from_har(har: dict, archive: zipfile.ZipFile | None = None, *,
+                      leave_out_browser_fetches: bool = False) -> list[Request]:
+    """Every counted request of the page, in the order the browser started them (without the
+    full browser's own fetches when `leave_out_browser_fetches`)."""
     entries = [
         entry for entry in har.get("log", {}).get("entries", [])
         if not entry.get("request", {}).get("url", "").startswith("data:")
+        and not (leave_out_browser_fetches and browser_only_fetch(entry))
     ]
     entries.sort(key=lambda entry: entry.get("_monotonicTime", 0))
     main_frame = next(
@@ -162,6 +179,13 @@ def _request(
         if _is_text(mime_type) and fmt is None:
             item.text_stats = text_stats(body)
     return item
+
+
+def browser_only_urls(har: dict) -> list[str]:
+    """URLs of the entries `browser_only_fetch` tells apart, in the HAR's order."""
+    entries = har.get("log", {}).get("entries", [])
+    return [entry.get("request", {}).get("url", "") for entry in entries
+            if browser_only_fetch(entry)]
 
 
 def document_sha256(har: dict, archive: zipfile.ZipFile | None, url: str) -> str | None:

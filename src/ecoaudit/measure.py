@@ -26,7 +26,12 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from ecoaudit import __version__, coverage, ecoindex, har, parties
-from ecoaudit.browser import BrowserExecutable, find_chromium, launch_options
+from ecoaudit.browser import (
+    BrowserExecutable,
+    find_chromium,
+    find_full_chromium,
+    launch_options,
+)
 from ecoaudit.capture import (
     Capture,
     Cookie,
@@ -116,7 +121,8 @@ class MeasureOptions:
     allowed_hosts: list[str] | None = None
     allow_private: bool | None = None
 
-    def protocol(self, browser_version: str | None, consent: str = "none") -> Protocol:
+    def protocol(self, browser_version: str | None, consent: str = "none",
+                 executable: BrowserExecutable | None = None) -> Protocol:
         """The protocol record stored with every capture."""
         return Protocol(
             viewport_width=self.viewport_width,
@@ -127,6 +133,8 @@ class MeasureOptions:
             consent=consent,
             user_agent=self.user_agent,
             browser=browser_version,
+            browser_build=executable.build if executable else None,
+            browser_path=executable.path if executable else None,
             tool_version=__version__,
             formula_version=ecoindex.FORMULA_VERSION,
             measured_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -291,14 +299,37 @@ class BrowserSession:
         await self._manager.__aexit__(*exc_info)
 
     async def _launch(self) -> None:
-        self._browser = await self._playwright.chromium.launch(**launch_options(self.executable))
+        try:
+            self._browser = await self._playwright.chromium.launch(
+                **launch_options(self.executable))
+        except PlaywrightError as error:
+            fallback = await asyncio.to_thread(find_full_chromium) if (
+                self.executable.is_shell) else None
+            if fallback is None:
+                raise
+            log.warning("The headless shell %s could not start (%s): measuring with the full "
+                        "browser %s instead.", self.executable.path,
+                        str(error).strip().splitlines()[0][:200], fallback.path)
+            self.executable = fallback
+            self._browser = await self._playwright.chromium.launch(**launch_options(fallback))
         self.browser_version = f"chromium {self._browser.version}"
         page = await self._browser.new_page()
         try:
             self.default_user_agent = await page.evaluate("navigator.userAgent")
         finally:
             await page.close()
-        log.info("Browser started: %s (%s)", self.executable.path, self.browser_version)
+        log.info("Browser started: %s, %s", self.browser_version, self.executable.describe())
+
+    @property
+    def browser_description(self) -> str | None:
+        """E.g. 'chromium 156.0.8078.129, headless shell, /usr/lib/...(system)'."""
+        if not self.browser_version or not self.executable:
+            return self.browser_version
+        return f"{self.browser_version}, {self.executable.describe()}"
+
+    def protocol(self, consent: str = "none") -> Protocol:
+        """The protocol of a measurement by this session (its options and its browser)."""
+        return self.options.protocol(self.browser_version, consent, self.executable)
 
     @property
     def user_agent(self) -> str | None:
@@ -354,7 +385,7 @@ class BrowserSession:
     def _failed(self, url: str, reason: str, consent: str) -> Capture:
         return Capture(
             requested_url=url, error=reason,
-            protocol=self.options.protocol(self.browser_version, consent),
+            protocol=self.protocol(consent),
         )
 
     async def _consent_state(self, browser: Browser, url: str) -> dict | None:
@@ -391,8 +422,7 @@ class BrowserSession:
     async def _measure(self, browser: Browser, url: str, consent: str,
                        screenshot: Path | None) -> Capture:
         options = self.options
-        capture = Capture(requested_url=url, protocol=options.protocol(self.browser_version,
-                                                                        consent))
+        capture = Capture(requested_url=url, protocol=self.protocol(consent))
         capture.protocol.user_agent = self.user_agent
         workdir = Path(tempfile.mkdtemp(prefix="ecoaudit-"))
         har_path = workdir / "page.zip"
@@ -523,8 +553,12 @@ class BrowserSession:
             capture.error = capture.error or f"the browser's network record was unreadable: "\
                 f"{error}"
             return
+        full_browser = self.executable is not None and not self.executable.is_shell
         try:
-            capture.requests = har.requests_from_har(document, archive)
+            capture.requests = har.requests_from_har(
+                document, archive, leave_out_browser_fetches=full_browser)
+            if full_browser:
+                capture.browser_only_requests = har.browser_only_urls(document)
             if capture.final_url:
                 capture.document_sha256 = har.document_sha256(document, archive,
                                                               capture.final_url)

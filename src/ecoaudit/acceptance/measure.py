@@ -93,4 +93,4 @@ async def measure_pages_repeatedly(
                 page.captures.append(capture)
                 page.entries.append(jsondoc.page_entry(capture, **scores))
                 page.screenshots.append(shot if shot.is_file() else None)
-        return pages, session.browser_version
+        return pages, session.browser_description

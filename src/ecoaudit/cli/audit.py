@@ -40,8 +40,8 @@ def audit(urls, viewport, wait_before, wait_after, timeout, no_coverage, thresho
     captures = measure_urls(urls, options, concurrency=concurrency or default_concurrency())
     entries = [jsondoc.page_entry(capture, **score_capture(capture, overrides=overrides))
                for capture in captures]
-    document = jsondoc.build_document(entries, options.protocol(
-        captures[0].protocol.browser if captures else None))
+    document = jsondoc.build_document(
+        entries, captures[0].protocol if captures else options.protocol(None))
     if json_path == "-":
         json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
