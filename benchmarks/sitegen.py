@@ -1,8 +1,10 @@
 """Generate local test sites for the benchmarks (written under benchmarks/.cache/, never committed).
 
     counting_pages(root) -> {name: path}, redirects
-        one page per EcoIndex counting rule (shadow DOM, SVG, iframe, redirects, 404s, late fetch,
-        data: URI, lazy images, big DOM), for the parity benchmark;
+        one page per EcoIndex counting rule (shadow DOM in its variants: nested roots, SVG in
+        roots, slots, templates, iframes in roots, closed roots; SVG, iframe, redirects, 404s,
+        late fetch, data: URI, lazy images, big DOM; page icons of every kind and none), for the
+        parity benchmark;
     realistic_site(root, pages) -> [paths in breadth-first order from index.html]
         a municipal-looking site of `pages` HTML pages with varied DOM sizes, shared and
         per-section images, CSS and JS, every page reachable from index.html, for throughput.
@@ -141,7 +143,111 @@ window.addEventListener("load", function () {
                    for n in range(1000))
     write("big-dom.html", "big DOM (5,009 elements)",
           f"<h1>Grand tableau</h1><table><tbody>{rows}</tbody></table>", css)
+
+    _shadow_pages(write, css)
+    _icon_pages(root, write, css)
     return pages, redirects
+
+
+def _shadow_script(body: str) -> str:
+    return f"<script>\n{body}\n</script>"
+
+
+def _shadow_pages(write, css: str) -> None:
+    """Shadow DOM cases of the node count (the reference pierces open roots with CSS `*` but
+    subtracts only document-tree <svg> descendants, its XPath not piercing shadow roots)."""
+    items = "".join(f"<li>point {n}</li>" for n in range(20))
+    write("shadow-nested.html", "shadow DOM: nested open roots", "<h1>Racines imbriquées</h1>"
+          '<div id="outer"></div>' + _shadow_script(f"""
+const outer = document.getElementById("outer").attachShadow({{mode: "open"}});
+outer.innerHTML = '<section><h2>Dehors</h2><div id="inner"></div></section>';
+const inner = outer.getElementById("inner").attachShadow({{mode: "open"}});
+inner.innerHTML = '<ul>{items}</ul><div id="deepest"></div>';
+inner.getElementById("deepest").attachShadow({{mode: "open"}}).innerHTML =
+  '<p>tout au fond</p><em>!</em>';"""), css)
+
+    circles = "".join(f'<circle cx="{n * 9 % 200}" cy="{n * 5 % 100}" r="2"></circle>'
+                      for n in range(40))
+    write("shadow-svg.html", "shadow DOM: SVG inside an open root", "<h1>SVG dans une racine</h1>"
+          f'<svg width="200" height="100"><g>{circles}</g></svg><plan-ville></plan-ville>'
+          + _shadow_script(f"""
+customElements.define("plan-ville", class extends HTMLElement {{
+  constructor() {{ super(); this.attachShadow({{mode: "open"}}).innerHTML =
+    '<figure><svg width="200" height="100"><g>{circles}</g><text x="5" y="15">Plan</text>' +
+    '</svg><figcaption>Plan</figcaption></figure>'; }}
+}});"""), css)
+
+    few = "".join(f'<circle cx="{n * 5}" cy="{n * 5}" r="2"></circle>' for n in range(10))
+    write("shadow-svg-nested.html", "shadow DOM: SVG in nested open roots",
+          '<h1>SVG dans des racines imbriquées</h1><div id="outer"></div>' + _shadow_script(f"""
+const outer = document.getElementById("outer").attachShadow({{mode: "open"}});
+outer.innerHTML = '<svg width="50" height="50"><g>{few}</g></svg><div id="inner"></div>';
+outer.getElementById("inner").attachShadow({{mode: "open"}}).innerHTML =
+  '<svg width="50" height="50"><defs><linearGradient id="d"><stop offset="0"></stop>' +
+  '<stop offset="1"></stop></linearGradient></defs><rect width="50" height="50"></rect>' +
+  '<svg width="10" height="10"><circle r="3"></circle></svg></svg>';"""), css)
+
+    write("shadow-in-foreign-object.html", "shadow DOM: open root under an svg foreignObject",
+          '<h1>Racine sous un foreignObject</h1><svg width="300" height="120">'
+          '<rect width="300" height="120"></rect><foreignObject width="300" height="120">'
+          '<div id="host"><p>contenu clair</p></div></foreignObject></svg>' + _shadow_script("""
+document.getElementById("host").attachShadow({mode: "open"}).innerHTML =
+  '<p>dans la racine</p><slot></slot><svg width="10" height="10"><g><circle r="2">' +
+  '</circle></g></svg>';"""), css)
+
+    write("shadow-slots.html", "shadow DOM: slots with slotted light children",
+          '<h1>Slots</h1><carte-service><span slot="titre">État civil</span>'
+          "<p>Actes de naissance.</p><p>Mariages.</p><ul><li>lundi</li><li>mardi</li></ul>"
+          "</carte-service>" + _shadow_script("""
+customElements.define("carte-service", class extends HTMLElement {
+  constructor() { super(); this.attachShadow({mode: "open"}).innerHTML =
+    '<article><header><slot name="titre"></slot></header><div><slot></slot></div>' +
+    '<footer><slot name="vide"><em>rien</em></slot></footer></article>'; }
+});"""), css)
+
+    write("template.html", "template and declarative shadow DOM",
+          "<h1>Modèles</h1><template id=\"modele\"><article><h2>titre</h2><p>texte</p>"
+          "<p>suite</p></article></template><p>après le modèle</p>"
+          '<div id="declaratif"><template shadowrootmode="open"><section><p>déclaratif</p>'
+          "</section><slot></slot></template><span>clair</span></div>", css)
+
+    write("shadow-iframe.html", "shadow DOM: iframe inside an open root",
+          '<h1>Iframe dans une racine</h1><div id="host"></div>' + _shadow_script("""
+document.getElementById("host").attachShadow({mode: "open"}).innerHTML =
+  '<p>avant</p><iframe src="frame-content.html" title="cadre" width="600" height="300">' +
+  '</iframe>';"""), css)
+
+    write("shadow-closed.html", "shadow DOM: closed root", "<h1>Racine fermée</h1>"
+          '<div id="host"></div>' + _shadow_script(f"""
+const closed = document.getElementById("host").attachShadow({{mode: "closed"}});
+closed.innerHTML = '<ul>{items}</ul><div id="inner"></div>';
+closed.getElementById("inner").attachShadow({{mode: "open"}}).innerHTML = '<p>ouverte</p>';"""),
+          css)
+
+
+def _icon_pages(root: Path, write, css: str) -> None:
+    """One page per way of declaring a page icon, and one declaring none (the browser's default
+    /favicon.ico, served with a real file). The headless shell fetches no icon at all; the
+    full browser fetches a declared one."""
+    icons = root / "icons"
+    icons.mkdir(exist_ok=True)
+    picture(32, 32, 71).save(icons / "icon-32.png")
+    picture(48, 48, 72).save(icons / "shortcut.ico", sizes=[(16, 16), (32, 32), (48, 48)])
+    picture(180, 180, 73).save(icons / "apple-touch-icon.png")
+    (icons / "icon.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><circle cx="16" cy="16" '
+        'r="14" fill="#1d4f7a"/></svg>\n')
+    picture(32, 32, 74).save(root / "favicon.ico", sizes=[(16, 16), (32, 32)])
+    body = "<h1>Icône</h1><p>Une page et son icône.</p>"
+    write("icon-link.html", "icon: <link rel=icon> (PNG)", body,
+          css + '<link rel="icon" href="icons/icon-32.png" type="image/png" sizes="32x32">\n')
+    write("icon-shortcut.html", "icon: <link rel=\"shortcut icon\">", body,
+          css + '<link rel="shortcut icon" href="icons/shortcut.ico">\n')
+    write("icon-apple.html", "icon: apple-touch-icon", body,
+          css + '<link rel="apple-touch-icon" href="icons/apple-touch-icon.png">\n')
+    write("icon-svg.html", "icon: SVG", body,
+          css + '<link rel="icon" href="icons/icon.svg" type="image/svg+xml">\n')
+    write("icon-none.html", "icon: none declared (/favicon.ico exists)", body, css)
 
 
 # ---------------------------------------------------------------------------------- throughput
