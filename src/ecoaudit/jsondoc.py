@@ -54,6 +54,7 @@ def page_entry(
         "requests": [
             {key: getattr(request, key) for key in REQUEST_KEYS} for request in capture.requests
         ],
+        "browser_only_requests": list(capture.browser_only_requests),
         "findings": findings if findings is not None else [],
         "co2": co2,
     }
