@@ -22,6 +22,7 @@ import urllib.request
 import psutil
 import websockets
 
+from process_tree import kind_of
 from renderer_cost import spent
 
 PORT = 9339
@@ -35,15 +36,10 @@ def cpu_by_kind(browser: psutil.Process) -> dict[str, float]:
     totals: dict[str, float] = {}
     for process in [browser, *browser.children(recursive=True)]:
         try:
-            command = " ".join(process.cmdline())
+            kind = kind_of(process.cmdline())
             times = process.cpu_times()
         except psutil.Error:
             continue
-        kind = next((name for marker, name in (("--type=renderer", "renderer"),
-                                                ("--type=gpu-process", "gpu"),
-                                                ("--type=utility", "utility"),
-                                                ("--type=zygote", "zygote"))
-                     if marker in command), "browser")
         totals[kind] = totals.get(kind, 0.0) + times.user + times.system
     return totals
 

@@ -2,9 +2,11 @@
 
     .venv/bin/python benchmarks/renderer_cost.py [--wait 3] [--pages 4]
 
-Serves a one-element page on 127.0.0.1, then, in one browser, opens a fresh context per page,
-loads the page, waits, and closes the context, printing the CPU seconds each kind of Chromium
-process used in each phase (from psutil, summed over the process tree).
+Serves a one-element page on 127.0.0.1, then, in one browser (the one ecoaudit finds:
+ECOAUDIT_CHROMIUM if set), opens a fresh context per page, loads the page, waits, and closes the
+context, printing the CPU seconds each kind of process used in each phase (from psutil, summed
+over the live process tree; kinds as in process_tree.kind_of). For whole runs, see
+process_tree.py, which also counts the processes that have already exited.
 """
 
 from __future__ import annotations
@@ -19,14 +21,7 @@ from playwright.async_api import async_playwright
 
 from ecoaudit.browser import find_chromium, launch_options
 from ecoaudit.localserve import served_folder
-
-
-def _kind(command: str) -> str:
-    for marker, kind in (("--type=renderer", "renderer"), ("--type=gpu-process", "gpu"),
-                         ("--type=utility", "utility"), ("--type=zygote", "zygote")):
-        if marker in command:
-            return kind
-    return "driver" if "node" in command.split(" ")[0] else "browser"
+from process_tree import kind_of
 
 
 def cpu_by_kind() -> dict[str, float]:
@@ -35,7 +30,7 @@ def cpu_by_kind() -> dict[str, float]:
     for process in psutil.Process().children(recursive=True):
         try:
             times = process.cpu_times()
-            kind = _kind(" ".join(process.cmdline()))
+            kind = kind_of(process.cmdline())
         except psutil.Error:
             continue
         totals[kind] = totals.get(kind, 0.0) + times.user + times.system

@@ -1,22 +1,25 @@
 """Throughput benchmark: pages per minute of `ecoaudit crawl` against ecoindex-cli 2.30.1.
 
-    .venv/bin/python benchmarks/throughput.py [--pages 50] [--concurrency 8,16]
-        [--reference-workers 4,8] [--scaling 50,200,1000] [--large-waits 1]
+    .venv/bin/python benchmarks/throughput.py [--pages 50] [--concurrency 16,32]
+        [--reference-workers 8,16,24] [--scaling 50,200,1000] [--large-waits 1]
         [--markdown FILE] [--json FILE]
 
 1. Generates local municipal-looking sites of exactly N pages each
    (benchmarks/.cache/throughput-site-N) and serves each with a private nginx on 127.0.0.1.
 2. Head to head, with the full protocol (3 s + 3 s, viewport 1280x720 on both sides, the
    reference's real viewport): `ecoaudit crawl --url START --max-pages N` (once per
-   --concurrency value), then the reference on exactly the URLs ecoaudit measured, once per
-   worker count; the best of each side is compared. Per-page numbers
-   (nodes, requests, bytes, score, grade) are compared between the two tools.
+   --concurrency value, with the browser ecoaudit finds: ECOAUDIT_CHROMIUM if set), then the
+   reference on exactly the URLs ecoaudit measured, once per worker count, in its own browser
+   (Playwright's headless shell, see reference_tool.py); the best of each side is compared, and
+   per-page numbers (nodes, requests, bytes, score, grade) are compared between the two tools.
 3. Scaling curve of ecoaudit alone: each point is a fresh crawl of the first N pages; points above
    200 pages use `--large-waits` seconds before and after the scroll (said in the output).
 
-Wall-clock time is the whole command (start-up included). Memory: peak PSS of the whole process
-tree (the tool, its Playwright driver and every Chromium process), sampled every 0.5 s, and the
-tool's own process RSS. CPU: user + system seconds of the tree.
+Wall-clock time is the whole command (start-up included). CPU: user + system seconds of every
+process of the tree, from /proc every 0.1 s, per kind of process (renderer, GPU process,
+utility, browser, Playwright driver, the tool's Python...), so that the renderers Chromium's
+zygote reaps are counted (see process_tree.py); our overhead share is (Python + driver) / total.
+Memory: peak PSS of the whole tree, sampled every 0.5 s, and the tool's own process RSS.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from pathlib import Path
 
 import reference_tool
 import sitegen
-from process_tree import Usage, run_measured
+from parity import browser_line
+from process_tree import Usage, cpu_table, overhead_share, run_measured
 from serve import NginxServer
 
 FULL_WAIT = 3
@@ -47,6 +51,7 @@ class RunResult:
     waits: str
     workers: str
     usage: Usage
+    browser: str = ""
 
     @property
     def pages_per_minute(self) -> float:
@@ -82,7 +87,8 @@ def crawl(
     measured = sum(1 for page in entries.values() if page.get("ecoindex"))
     settings = (document.get("run") or {}).get("settings") or {}
     result = RunResult("ecoaudit crawl", pages, measured, len(entries) - measured,
-                       f"{wait}+{wait} s", str(settings.get("concurrency", concurrency)), usage)
+                       f"{wait}+{wait} s", str(settings.get("concurrency", concurrency)), usage,
+                       browser_line(document))
     return result, entries
 
 
@@ -103,10 +109,12 @@ def audit_list(
     if not document_path.exists():
         raise SystemExit(f"ecoaudit audit wrote no JSON (exit {usage.returncode}); "
                          f"see {work / 'ecoaudit-audit.log'}")
-    entries = {page["url"]: page for page in json.loads(document_path.read_text())["pages"]}
+    document = json.loads(document_path.read_text())
+    entries = {page["url"]: page for page in document["pages"]}
     measured = sum(1 for page in entries.values() if page.get("ecoindex"))
     result = RunResult("ecoaudit audit (URL list)", len(urls), measured, len(entries) - measured,
-                       f"{FULL_WAIT}+{FULL_WAIT} s", str(concurrency or "default"), usage)
+                       f"{FULL_WAIT}+{FULL_WAIT} s", str(concurrency or "default"), usage,
+                       browser_line(document))
     return result, entries
 
 
@@ -124,7 +132,8 @@ def reference_run(
     results = {r.url.rstrip("/"): r for r in reference_tool.read_results(results_file)}
     measured = sum(1 for r in results.values() if r.ok)
     result = RunResult("ecoindex-cli 2.30.1", len(urls), measured, len(results) - measured,
-                       f"{FULL_WAIT}+{FULL_WAIT} s", str(workers), usage)
+                       f"{FULL_WAIT}+{FULL_WAIT} s", str(workers), usage,
+                       reference_tool.describe())
     return result, results
 
 
@@ -150,10 +159,12 @@ def compare(ours: dict[str, dict], theirs: dict[str, reference_tool.ReferenceRes
 
 def row(result: RunResult) -> str:
     usage = result.usage
+    pages = max(result.pages_measured, 1)
     return (
         f"| {result.tool} | {result.pages_measured} ({result.pages_failed} failed) "
         f"| {result.waits} | {result.workers} | {usage.seconds:.0f} s "
         f"| {result.pages_per_minute:.1f} | {usage.cpu_seconds:.0f} s "
+        f"| {usage.cpu_seconds / pages:.2f} s | {overhead_share(usage):.0%} "
         f"| {usage.peak_tree_pss_mb:.0f} MB | {usage.peak_main_rss_mb:.0f} MB "
         f"| {usage.load_before:.1f} / {usage.load_after:.1f} |"
     )
@@ -161,9 +172,24 @@ def row(result: RunResult) -> str:
 
 TABLE_HEAD = (
     "| tool | pages measured | waits | workers / concurrency | wall clock | pages/min "
-    "| CPU (tree) | peak memory, tree PSS | peak memory, own process | load before / after |\n"
-    "|---|---|---|---|---|---|---|---|---|---|"
+    "| CPU (tree, /proc) | CPU / page | own overhead (python + driver) "
+    "| peak memory, tree PSS | peak memory, own process | load before / after |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
+
+
+def details(result: RunResult) -> list[str]:
+    """The browser a run used and its CPU per kind of process."""
+    usage = result.usage
+    return [
+        "", f"{result.tool}, {result.workers} workers / concurrency, "
+        f"{usage.seconds:.0f} s, {result.pages_per_minute:.1f} pages/min, browser: "
+        f"{result.browser or 'unknown'}; peak tree PSS {usage.peak_tree_pss_mb:.0f} MB "
+        f"({usage.peak_processes} processes at most); own overhead "
+        f"{overhead_share(usage):.0%}; rusage of reaped children {usage.cpu_seconds_rusage:.0f} s"
+        " (misses what Chromium's zygote reaps):",
+        "", cpu_table(usage, result.pages_measured),
+    ]
 
 
 def site_for(pages: int) -> Path:
@@ -210,10 +236,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=50,
                         help="head-to-head size (default 50; 0: scaling points only)")
-    parser.add_argument("--reference-workers", default="4,8",
+    parser.add_argument("--reference-workers", default="8,16,24",
                         help="worker counts to try for the reference (best one kept)")
     parser.add_argument("--concurrency", default="",
-                        help="ecoaudit --concurrency values to try head to head, e.g. 8,16 "
+                        help="ecoaudit --concurrency values to try head to head, e.g. 16,32 "
                         "(default: its own choice); the scaling curve uses the first")
     parser.add_argument("--scaling", default="50,200,1000",
                         help="ecoaudit-alone points, in pages ('' for none)")
@@ -277,10 +303,11 @@ def main() -> int:
             if not candidates:
                 continue
             best_ours = max(candidates, key=lambda r: r.pages_per_minute)
-            lines += ["", f"Best {label} (concurrency {best_ours.workers}) / best reference "
-                      f"({best_reference.workers} workers): "
-                      f"{best_ours.pages_per_minute / best_reference.pages_per_minute:.1f} "
-                      "times the pages per minute."]
+            lines += ["", f"Speed ratio, best {label} (concurrency {best_ours.workers}, "
+                      f"{best_ours.pages_per_minute:.1f} pages/min) / reference at its best "
+                      f"({best_reference.workers} workers, "
+                      f"{best_reference.pages_per_minute:.1f} pages/min): "
+                      f"{best_ours.pages_per_minute / best_reference.pages_per_minute:.2f}."]
         for comparison in comparisons:
             lines.append(
                 f"Per-page numbers, {comparison['ecoaudit']} vs "
@@ -288,10 +315,16 @@ def main() -> int:
                 f"{comparison['identical']}/{comparison['compared']} pages identical "
                 "(nodes, requests, bytes, score, grade)."
             )
+    if ours:
+        lines += ["", "CPU per kind of process (from /proc every 0.1 s):"]
+        for result, _ in ours + references:
+            lines += details(result)
     if scaling_runs:
         lines += ["", "Scaling, ecoaudit alone (each point its own generated site):", "",
                   TABLE_HEAD]
         lines += [row(result) for result in scaling_runs]
+        for result in scaling_runs:
+            lines += details(result)
     output = "\n".join(lines) + "\n"
     print(output)
     for comparison in comparisons:
