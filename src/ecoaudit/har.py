@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import json
 import zipfile
+from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
 
@@ -26,12 +27,16 @@ MAX_TEXT_BYTES_ANALYSED = 5_000_000
 MAX_BODY_BYTES_READ = 16_000_000  # text statistics read 5 MB, animation detection a bit more
 
 
-def read_har(path: Path) -> tuple[dict, zipfile.ZipFile | None]:
-    """Open a HAR written as a .zip (bodies attached) or a plain .har file."""
+Bodies = zipfile.ZipFile | Path | None  # a .zip HAR's archive, or the folder of a .har file
+
+
+def read_har(path: Path) -> tuple[dict, Bodies]:
+    """Open a HAR and where its attached bodies are: a .zip (bodies inside), or a .har file
+    (bodies attached as files beside it, which Playwright writes without compressing them)."""
     if path.suffix == ".zip":
         archive = zipfile.ZipFile(path)
         return json.loads(archive.read("har.har")), archive
-    return json.loads(path.read_text(encoding="utf-8")), None
+    return json.loads(path.read_text(encoding="utf-8")), path.parent
 
 
 def _headers(entries: list[dict]) -> dict[str, list[str]]:
@@ -52,16 +57,21 @@ def _protocol(http_version: str | None) -> str | None:
     return version
 
 
-def _body(archive: zipfile.ZipFile | None, content: dict) -> bytes | None:
+def _body(bodies: Bodies, content: dict) -> bytes | None:
     """The start of a recorded body: what sniffing and text statistics read, never more (a
     site's 1 GB video must not take 1 GB of our memory)."""
     name = content.get("_file")
-    if archive is None or not name:
+    if bodies is None or not name:
         return None
     try:
-        with archive.open(name) as body:
+        if isinstance(bodies, Path):
+            if "/" in name or name.startswith("."):
+                return None
+            with (bodies / name).open("rb") as body:
+                return body.read(MAX_BODY_BYTES_READ)
+        with bodies.open(name) as body:
             return body.read(MAX_BODY_BYTES_READ)
-    except KeyError:
+    except (KeyError, FileNotFoundError):
         return None
 
 
@@ -109,7 +119,7 @@ def browser_only_fetch(entry: dict) -> bool:
     return destination == ["image"]
 
 
-def requests_from_har(har: dict, archive: zipfile.ZipFile | None = None, *,
+def requests_from_har(har: dict, archive: Bodies = None, *,
                       leave_out_browser_fetches: bool = False) -> list[Request]:
     """Every counted request of the page, in the order the browser started them (without the
     full browser's own fetches when `leave_out_browser_fetches`)."""
@@ -128,7 +138,7 @@ def requests_from_har(har: dict, archive: zipfile.ZipFile | None = None, *,
 
 
 def _request(
-    entry: dict, archive: zipfile.ZipFile | None, main_frame: str | None,
+    entry: dict, archive: Bodies, main_frame: str | None,
     origin_time: datetime | None,
 ) -> Request:
     request, response = entry.get("request", {}), entry.get("response", {})
@@ -169,16 +179,41 @@ def _request(
         redirect_to=response.get("redirectURL") or None,
         failure=failure,
     )
-    body = _body(archive, content) if status and 200 <= status < 300 else None
-    if body is not None:
-        fmt = sniff.image_format(body[:4096]) if item.resource_type == "image" or (
-            mime_type or "").startswith("image/") else None
-        if fmt:
-            item.sniffed_format = fmt
-            item.animated = sniff.is_animated(body, fmt)
-        if _is_text(mime_type) and fmt is None:
-            item.text_stats = text_stats(body)
+    if status and 200 <= status < 300:
+        image_like = item.resource_type == "image" or (mime_type or "").startswith("image/")
+        facts = _body_facts(archive, content, image_like, _is_text(mime_type))
+        if facts is not None:
+            item.sniffed_format, item.animated, item.text_stats = facts
     return item
+
+
+BodyFacts = tuple[str | None, bool | None, TextStats | None]  # format, animated, text stats
+_facts_by_body: OrderedDict[tuple[str, bool, bool], BodyFacts] = OrderedDict()
+BODY_FACTS_KEPT = 4096
+
+
+def _body_facts(archive: Bodies, content: dict, image_like: bool, text: bool
+                ) -> BodyFacts | None:
+    """What rules need of a body, read once per distinct body: Playwright names an attached body
+    by the SHA-1 of its bytes, so the style sheet or logo shared by a site's pages is read,
+    sniffed and compressed once per process, not once per page."""
+    name = content.get("_file")
+    if not name or not (image_like or text):
+        return None
+    key = (name, image_like, text)
+    if key in _facts_by_body:
+        _facts_by_body.move_to_end(key)
+        return _facts_by_body[key]
+    body = _body(archive, content)
+    if body is None:
+        return None
+    fmt = sniff.image_format(body[:4096]) if image_like else None
+    facts = (fmt, sniff.is_animated(body, fmt) if fmt else None,
+             text_stats(body) if text and fmt is None else None)
+    _facts_by_body[key] = facts
+    if len(_facts_by_body) > BODY_FACTS_KEPT:
+        _facts_by_body.popitem(last=False)
+    return facts
 
 
 def browser_only_urls(har: dict) -> list[str]:
@@ -188,7 +223,7 @@ def browser_only_urls(har: dict) -> list[str]:
             if browser_only_fetch(entry)]
 
 
-def document_sha256(har: dict, archive: zipfile.ZipFile | None, url: str) -> str | None:
+def document_sha256(har: dict, archive: Bodies, url: str) -> str | None:
     """SHA-256 of the body the browser received for the document at `url` (its first
     MAX_BODY_BYTES_READ bytes), or None when it was not recorded."""
     for entry in har.get("log", {}).get("entries", []):

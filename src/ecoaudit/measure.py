@@ -14,6 +14,7 @@ import contextvars
 import logging
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -425,7 +426,7 @@ class BrowserSession:
         capture = Capture(requested_url=url, protocol=self.protocol(consent))
         capture.protocol.user_agent = self.user_agent
         workdir = Path(tempfile.mkdtemp(prefix="ecoaudit-"))
-        har_path = workdir / "page.zip"
+        har_path = workdir / "page.har"  # bodies as files beside it: nothing to deflate
         arguments = self._context_arguments()
         if consent == "after" and options.consent_selector:
             try:
@@ -563,7 +564,7 @@ class BrowserSession:
                 capture.document_sha256 = har.document_sha256(document, archive,
                                                               capture.final_url)
         finally:
-            if archive is not None:
+            if isinstance(archive, zipfile.ZipFile):
                 archive.close()
         first_party = self._first_party_hosts(capture)
         for request in capture.requests:
