@@ -218,6 +218,23 @@ def _basic_auth(value: Any) -> dict[str, str] | None:
     return {"username": username, "password": password}
 
 
+def _duration(value: Any) -> str:
+    from ecoaudit.store.durations import EXAMPLES, parse_duration
+    from ecoaudit.store.errors import InvalidDuration
+
+    try:
+        parse_duration(value, "")
+    except InvalidDuration:
+        raise _Invalid(f"a duration such as {EXAMPLES}") from None
+    return value.strip()
+
+
+def _folder(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid("a folder path")
+    return value.strip()
+
+
 @dataclass(frozen=True)
 class _Key:
     check: Callable[[Any], Any]
@@ -257,6 +274,14 @@ SCHEMA: dict[str, _Key] = {
     "cookies": _Key(_cookies, {}),
     "basic_auth": _Key(_basic_auth, None),
     "consent": _Key(_optional_text, None),
+}
+# Settings of the whole database, not of a site: only in [defaults].
+STORAGE_SCHEMA: dict[str, _Key] = {
+    "backup": _Key(_boolean, False),
+    "backup_keep": _Key(_positive_int, 7),
+    "backup_dir": _Key(_folder, None),
+    "keep_captures": _Key(_duration, None),
+    "keep_runs": _Key(_duration, None),
 }
 _MERGED_TABLES = ("budgets", "targets", "headers", "cookies")
 SECRET_KEYS = ("headers", "cookies", "basic_auth")
@@ -367,12 +392,34 @@ class SiteConfig:
 
 
 @dataclass
+class StorageSettings:
+    """Backups and retention of the results database, from the [defaults] table.
+
+    `backup`: `schedule` backs the database up after each night's runs; `backup_keep`: dated
+    backups kept; `backup_dir`: their folder (relative to sites.toml; default `backups/` next
+    to the database); `keep_captures` / `keep_runs`: retention durations ("90d", "5y") applied
+    by `db prune` and after each night of `schedule` (None: keep everything).
+    """
+
+    backup: bool = False
+    backup_keep: int = 7
+    backup_dir: Path | None = None
+    keep_captures: str | None = None
+    keep_runs: str | None = None
+
+    @property
+    def retention(self) -> bool:
+        return bool(self.keep_captures or self.keep_runs)
+
+
+@dataclass
 class Config:
     """A loaded sites.toml: the [defaults] table as written and the validated sites."""
 
     path: Path | None
     defaults: dict[str, Any]
     sites: list[SiteConfig]
+    storage: StorageSettings = field(default_factory=StorageSettings)
 
     def site(self, name: str) -> SiteConfig:
         """The site called `name`; ConfigError listing the known names otherwise."""
@@ -438,7 +485,9 @@ def parse_config(
     raw_defaults = data.get("defaults", {})
     if not isinstance(raw_defaults, dict):
         raise ConfigError(f"{locate.where(None, 'defaults')}: defaults must be a table.")
-    defaults = _check_table(raw_defaults, locate, None, defaults_table=True)
+    storage = _storage_settings(raw_defaults, locate, path)
+    site_defaults = {key: value for key, value in raw_defaults.items() if key not in STORAGE_SCHEMA}
+    defaults = _check_table(site_defaults, locate, None, defaults_table=True)
     raw_sites = data.get("sites", [])
     if not isinstance(raw_sites, list) or not all(isinstance(s, dict) for s in raw_sites):
         raise ConfigError(f"{locate.where(None, 'sites')}: sites must be written as [[sites]].")
@@ -455,7 +504,27 @@ def parse_config(
         seen.add(site.name)
     _check_rule_overrides(sites, locate)
     _check_budgets(sites, locate)
-    return Config(path=path, defaults=defaults, sites=sites)
+    return Config(path=path, defaults=defaults, sites=sites, storage=storage)
+
+
+def _storage_settings(raw_defaults: dict[str, Any], locate: _Locator,
+                      path: Path | None) -> StorageSettings:
+    """The backup and retention keys of [defaults], checked."""
+    values: dict[str, Any] = {}
+    for key, spec in STORAGE_SCHEMA.items():
+        if key not in raw_defaults:
+            continue
+        try:
+            values[key] = spec.check(raw_defaults[key])
+        except _Invalid as expected:
+            raise ConfigError(f"{locate.where(None, key)}: {key} must be {expected}, got "
+                              f"{_show(raw_defaults[key])}.") from None
+    if "backup_dir" in values:
+        folder = Path(values["backup_dir"]).expanduser()
+        if not folder.is_absolute() and path is not None:
+            folder = path.parent / folder
+        values["backup_dir"] = folder.absolute()
+    return StorageSettings(**values)
 
 
 def _check_budgets(sites: list[SiteConfig], locate: _Locator) -> None:
@@ -551,8 +620,12 @@ def _check_table(
         if key not in allowed:
             if key in SCHEMA:
                 problem = f"{key!r} is specific to each site and cannot be set in [defaults]"
+            elif key in STORAGE_SCHEMA:
+                problem = (f"{key!r} applies to the whole database and belongs in [defaults], "
+                           "not in a site")
             else:
-                problem = f"unknown key {key!r}{_did_you_mean(key, allowed)}"
+                candidates = allowed + (list(STORAGE_SCHEMA) if defaults_table else [])
+                problem = f"unknown key {key!r}{_did_you_mean(key, candidates)}"
             raise ConfigError(f"{locate.where(index, key)}: {problem}.")
         try:
             checked[key] = SCHEMA[key].check(value)

@@ -10,7 +10,15 @@ seconds last; default every night at 02:00) becomes one APScheduler job with `ma
 scheduler was paused, busy or late are run once). A site is *due* when a fire time passed since
 its last run started, when it never ran, or when its last run was interrupted (it is resumed).
 On stop, running crawls get their `stop` event: they end 'interrupted', resumable.
-The scheduler holds no audit logic: it drives `crawl_sites` and `generate_reports`.
+When the database cannot be written (disk full, read-only, damaged), the run is left
+interrupted and resumable, and the scheduler goes on.
+
+After each night (a run ends and no other run is in progress or waiting), the [defaults] table's
+storage settings apply: `backup = true` backs the database up (`backup_dir`, `backup_keep`),
+then `keep_captures` / `keep_runs` prune old runs (without VACUUM: the space freed is reused by
+the next runs). A failure there is logged, and `--once` then exits with status 2.
+The scheduler holds no audit logic: it drives `crawl_sites`, `generate_reports`,
+`backup_database` and `prune`.
 """
 
 from __future__ import annotations
@@ -30,10 +38,20 @@ from croniter import croniter
 
 from ecoaudit.config import Config, SiteConfig
 from ecoaudit.crawl import CrawlResult, crawl_sites
-from ecoaudit.errors import ConfigError
+from ecoaudit.errors import ConfigError, EcoauditError
 from ecoaudit.measure import MeasureOptions
 from ecoaudit.schedule_lock import owner_label
 from ecoaudit.store import Store
+from ecoaudit.store.errors import (
+    DatabaseDamaged,
+    DatabaseReadOnly,
+    DatabaseUnavailable,
+    DiskFull,
+)
+from ecoaudit.store.stop_guard import StopOnStorageFailure
+
+# The database itself cannot be written: recording a failed run would fail too.
+UNWRITABLE = (DiskFull, DatabaseReadOnly, DatabaseDamaged, DatabaseUnavailable)
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +159,8 @@ class SiteScheduler:
         self._stopping: asyncio.Event | None = None
         self._slots: asyncio.Semaphore | None = None
         self._reports_lock: asyncio.Lock | None = None
+        self._maintenance_lock: asyncio.Lock | None = None
+        self.maintenance_failed = False  # a backup or a prune after a night failed
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -208,9 +228,22 @@ class SiteScheduler:
             self.results.append(result)
             if self.settings.reports_dir and not stop.is_set():
                 await self._write_reports()
+            if not stop.is_set() and len(self._tasks) <= 1:  # the night's last run
+                await self.after_night()
             return result
         finally:
             self._stops.pop(name, None)
+
+    async def after_night(self) -> None:
+        """Back up, then apply retention, as the [defaults] storage settings ask."""
+        storage = self.config.storage
+        if not (storage.backup or storage.retention):
+            return
+        async with self._maintenance_lock or asyncio.Lock():
+            if storage.backup:
+                await self._maintain("backup", self._backup)
+            if storage.retention:
+                await self._maintain("retention", self._prune)
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -218,6 +251,37 @@ class SiteScheduler:
         self._stopping = self._stopping or asyncio.Event()
         self._slots = asyncio.Semaphore(max(1, self.settings.parallel_sites))
         self._reports_lock = asyncio.Lock()
+        self._maintenance_lock = asyncio.Lock()
+
+    async def _maintain(self, what: str, action: Callable[[], str]) -> None:
+        try:
+            log.info("%s", await asyncio.to_thread(action))
+        except Exception as error:  # the scheduler goes on; --once reports it in its status
+            self.maintenance_failed = True
+            log.error("The %s after the night's runs failed: %s", what, error,
+                      exc_info=not isinstance(error, EcoauditError))
+
+    def _backup(self) -> str:
+        from ecoaudit.store.backup import backup_database
+
+        storage = self.config.storage
+        result = backup_database(self.store.url, folder=storage.backup_dir,
+                                 keep=storage.backup_keep)
+        removed = f"; {len(result.removed)} older removed" if result.removed else ""
+        return f"Backup written: {result.path} ({result.size_bytes:,} bytes{removed})"
+
+    def _prune(self) -> str:
+        from ecoaudit.store.durations import parse_duration
+        from ecoaudit.store.retention import prune
+
+        storage = self.config.storage
+        captures = (parse_duration(storage.keep_captures, "keep_captures")
+                    if storage.keep_captures else None)
+        runs = parse_duration(storage.keep_runs, "keep_runs") if storage.keep_runs else None
+        result = prune(self.store, keep_captures=captures, keep_runs=runs, compact=False)
+        return (f"Retention: captures of {result.runs_pruned} runs removed "
+                f"({result.capture_bytes + result.evidence_bytes:,} bytes), "
+                f"{result.runs_deleted} old runs deleted")
 
     async def _job(self, name: str) -> None:
         await self._tracked(self.run_site(name))
@@ -233,10 +297,19 @@ class SiteScheduler:
     async def _crawl(self, site: SiteConfig, stop: asyncio.Event) -> CrawlResult:
         log.info("Run of %s starts", site.name)
         started = time.monotonic()
+        guard = StopOnStorageFailure(self.store, stop, asyncio.get_running_loop())
         try:
-            (result,) = await crawl_sites([site], self.store, self.base,
+            (result,) = await crawl_sites([site], guard, self.base,
                                           concurrency=self.settings.concurrency, resume=True,
                                           timeout=self.settings.timeout, stop=stop)
+            guard.raise_failure()
+        except UNWRITABLE as error:
+            log.error("Run of %s stopped: %s", site.name, error)
+            result = CrawlResult(
+                site=site.name, run_id=error.run_id or 0,
+                status="interrupted" if error.run_id else "failed", reason=str(error),
+                pages_ok=0, pages_failed=0, documents=0, duplicates=0,
+                elapsed=time.monotonic() - started)
         except Exception as error:  # the scheduler goes on whatever one site does
             log.error("Run of %s could not run: %s", site.name, error,
                       exc_info=not isinstance(error, ConfigError))

@@ -29,6 +29,7 @@ def _register() -> None:
         audit,  # noqa: F401
         check,  # noqa: F401
         crawl,  # noqa: F401
+        db,  # noqa: F401
         demo,  # noqa: F401
         report,  # noqa: F401
         rules,  # noqa: F401
@@ -53,3 +54,23 @@ def main() -> None:
     except EcoauditError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(2)
+    except Exception as error:
+        storage = _storage_failure(error)
+        if storage is None:
+            raise
+        click.echo(f"Error: {storage}", err=True)
+        sys.exit(2)
+
+
+def _storage_failure(error: Exception) -> EcoauditError | None:
+    """A damaged, full or read-only database met outside the store's own error handling, as a
+    one-sentence error; None for anything else (a bug keeps its traceback)."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(error, DBAPIError | sqlite3.Error):
+        return None
+    from ecoaudit.store.failures import translate
+
+    return translate(error, None)

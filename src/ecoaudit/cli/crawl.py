@@ -23,6 +23,7 @@ from ecoaudit.config import Config, SiteConfig, adhoc_site, load_config
 from ecoaudit.crawl import CrawlProgress, CrawlResult, crawl_sites
 from ecoaudit.errors import ConfigError
 from ecoaudit.store import Store
+from ecoaudit.store.stop_guard import StopOnStorageFailure
 
 DEFAULT_CONFIG = Path("sites.toml")
 
@@ -132,8 +133,18 @@ def _run_with_progress(sites, store, base, concurrency, resume, timeout) -> list
                       f"{state.documents} documents, {state.pages_per_minute:.0f} pages/min"),
             )
 
-        return asyncio.run(crawl_sites(sites, store, base, concurrency=concurrency,
-                                       resume=resume, progress=update, timeout=timeout))
+        async def guarded() -> list[CrawlResult]:
+            # A disk that fills up (or turns read-only) stops the crawl cleanly, then the
+            # one-sentence error says what happened to the run.
+            stop = asyncio.Event()
+            guard = StopOnStorageFailure(store, stop, asyncio.get_running_loop())
+            results = await crawl_sites(sites, guard, base, concurrency=concurrency,
+                                        resume=resume, progress=update, timeout=timeout,
+                                        stop=stop)
+            guard.raise_failure()
+            return results
+
+        return asyncio.run(guarded())
 
 
 def _print_summary(results: list[CrawlResult]) -> None:

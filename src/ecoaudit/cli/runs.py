@@ -14,6 +14,7 @@ from ecoaudit.config import load_config
 from ecoaudit.store import RunNotFound, Store
 from ecoaudit.store.csv_export import write_run_csv
 from ecoaudit.store.database import display_url
+from ecoaudit.store.errors import CapturesPruned
 
 DEFAULT_CONFIG = Path("sites.toml")
 DB_HELP = "Database: a SQLite file or SQLAlchemy URL (default: $ECOAUDIT_DB, else ./ecoaudit.db)."
@@ -142,6 +143,13 @@ def rescore_run(store: Store, run_id: int, *, overrides: dict | None = None,
     measured get what the crawl gives them (`na` findings, no CO2)."""
     from ecoaudit import rules  # the rules engine is only needed by this command
 
+    run = store.run(run_id)
+    if run["captures_pruned_at"]:
+        raise CapturesPruned(
+            f"Run {run_id} of {run['site']} cannot be rescored: retention pruned its full "
+            f"captures on {run['captures_pruned_at'][:10]}, and rescoring needs them; its "
+            "figures and findings stay as they were."
+        )
     catalogue = rules.load_catalogue()
     overrides = rules.validate_overrides(overrides, catalogue, source="rescore")
     rescored = changed = 0

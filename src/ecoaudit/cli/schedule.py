@@ -56,8 +56,10 @@ def schedule(context, config_path, db_url, once, timezone, out_dir, write_report
              parallel_sites, viewport, wait_before, wait_after, timeout, no_coverage) -> None:
     """Audit every site of the configuration on its `schedule` (default 02:00 every night).
 
-    Runs until SIGTERM or SIGINT, which interrupt running crawls cleanly (resumable). With
-    --once: exit status 0 when every due run completed, 2 otherwise.
+    Runs until SIGTERM or SIGINT, which interrupt running crawls cleanly (resumable). After
+    each night, backs up and prunes the database as the [defaults] table of sites.toml asks
+    (backup, keep_captures, keep_runs). With --once: exit status 0 when every due run completed
+    (and the backup and prune succeeded), 2 otherwise.
     """
     logging.getLogger("ecoaudit.scheduler").setLevel(logging.INFO)
     config = load_config(config_path)
@@ -77,5 +79,6 @@ def schedule(context, config_path, db_url, once, timezone, out_dir, write_report
         scheduler = SiteScheduler(config, store, base, settings)
         with SchedulerLock(store.engine):
             results = asyncio.run(_run(scheduler, once))
-    if once and any(result.status != "completed" for result in results):
+    if once and (any(result.status != "completed" for result in results)
+                 or scheduler.maintenance_failed):
         raise SystemExit(2)

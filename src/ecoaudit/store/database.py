@@ -1,9 +1,10 @@
 """Engine set-up: which database to open, and how to open it safely for concurrent writers.
 
-SQLite is tuned for two processes writing at once (a scheduler and a CLI crawl): WAL journal,
-a busy timeout, FULL synchronous writes (a power cut loses nothing already committed) and
-write transactions that take the write lock up front (`BEGIN IMMEDIATE`), so the busy timeout
-applies instead of an immediate "database is locked". Writes are retried on a lock error.
+SQLite is tuned for two processes writing at once (a scheduler and a CLI crawl): WAL journal
+(switched on by `Store.open` once the file is known to be ecoaudit's), a busy timeout, FULL
+synchronous writes (a power cut loses nothing already committed) and write transactions that
+take the write lock up front (`BEGIN IMMEDIATE`), so the busy timeout applies instead of an
+immediate "database is locked". Writes are retried on a lock error.
 """
 
 from __future__ import annotations
@@ -99,10 +100,23 @@ def _configure_sqlite_connection(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)}")
-    cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = FULL")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
+
+
+def use_wal(engine: Engine) -> None:
+    """Switch a SQLite database to WAL mode (a setting kept in the file, so done once, when
+    the file is known to be an ecoaudit database: a foreign file is never rewritten)."""
+    if not is_sqlite(engine):
+        return
+    raw = engine.raw_connection()  # outside any transaction, as SQLite requires
+    try:
+        connection = raw.driver_connection
+        if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            connection.execute("PRAGMA journal_mode = WAL")
+    finally:
+        raw.close()
 
 
 def _begin_sqlite_transaction(connection) -> None:

@@ -101,6 +101,8 @@ class Run(Base):
     resumed_count: Mapped[int] = mapped_column(default=0)
     rescored_at: Mapped[datetime | None]  # last `ecoaudit rescore` of its findings
     site_findings: Mapped[list[Any] | None] = mapped_column(JSON_TYPE)  # site-scope rules
+    # When retention removed the run's captures and per-resource evidence (figures stay).
+    captures_pruned_at: Mapped[datetime | None]
 
     site: Mapped[Site] = relationship(lazy="joined")
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from ecoaudit import __version__, ecoindex, jsondoc
@@ -30,9 +30,17 @@ from ecoaudit.store.database import (
     make_engine,
     resolve_url,
     retry_on_lock,
+    use_wal,
     writer,
 )
-from ecoaudit.store.errors import DatabaseUnavailable, RunInProgress, RunNotFound
+from ecoaudit.store.errors import (
+    CapturesPruned,
+    DatabaseUnavailable,
+    RunInProgress,
+    RunNotFound,
+    StoreError,
+)
+from ecoaudit.store.failures import failure_words, kind, run_stopped, translate
 from ecoaudit.store.migrate import upgrade
 from ecoaudit.store.models import (
     RUN_STATUSES,
@@ -46,6 +54,7 @@ from ecoaudit.store.models import (
     utc_now,
 )
 from ecoaudit.store.redact import redact
+from ecoaudit.store.sqlite_file import check_before_open, make_reserve, release_reserve
 
 T = TypeVar("T")
 RESUMABLE_STATUSES = ("running", "interrupted")
@@ -61,6 +70,9 @@ class Store:
         self.engine = engine
         self.url = url
         self._writer = writer(engine)
+        database = engine.url.database
+        self._sqlite_file = (Path(database) if is_sqlite(engine) and database
+                             and database != ":memory:" else None)
 
     @classmethod
     def open(cls, url: str | None = None, *, create: bool = True) -> Store:
@@ -72,16 +84,23 @@ class Store:
         resolved = resolve_url(url)
         engine = make_engine(resolved)
         database = engine.url.database
-        if not create and is_sqlite(engine) and database and not Path(database).exists():
-            engine.dispose()
-            raise DatabaseUnavailable(
-                f"There is no database file {database}: crawl a site first, or give the "
-                "right file with --db or ECOAUDIT_DB."
-            )
         try:
+            if is_sqlite(engine) and database and database != ":memory:":
+                if not create and not Path(database).exists():
+                    raise DatabaseUnavailable(
+                        f"There is no database file {database}: crawl a site first, or give "
+                        "the right file with --db or ECOAUDIT_DB."
+                    )
+                check_before_open(Path(database))
             upgrade(engine)
-        except OperationalError as error:
+            use_wal(engine)
+        except DBAPIError as error:
             engine.dispose()
+            storage = translate(error, resolved)
+            if storage is not None:
+                raise storage from None
+            if not isinstance(error, OperationalError):
+                raise
             reason = str(error.orig).strip().splitlines()[0] if error.orig else "unreachable"
             raise DatabaseUnavailable(
                 f"Cannot open the database {display_url(resolved)} ({reason}): check --db or "
@@ -108,14 +127,56 @@ class Store:
             with Session(self.engine) as session:
                 return action(session)
 
-        return retry_on_lock(attempt)
+        return self._guarded(lambda: retry_on_lock(attempt))
 
-    def _write(self, action: Callable[[Session], T], *, upsert: bool = False) -> T:
+    def _write(self, action: Callable[[Session], T], *, upsert: bool = False,
+               run_id: int | None = None) -> T:
+        """One write transaction. With `run_id` (a crawl recording into that run), a storage
+        failure (disk full, read-only, disk error) also stops the run: it is marked
+        interrupted, resumable, with everything committed before kept."""
+
         def attempt() -> T:
             with Session(self._writer, expire_on_commit=False) as session, session.begin():
                 return action(session)
 
-        return retry_on_lock(attempt, retry_integrity=upsert)
+        return self._guarded(lambda: retry_on_lock(attempt, retry_integrity=upsert), run_id)
+
+    def _guarded(self, call: Callable[[], T], run_id: int | None = None) -> T:
+        """`call()`, with storage failures raised as one-sentence StoreErrors."""
+        try:
+            return call()
+        except DBAPIError as error:
+            storage = translate(error, self.url)
+            if storage is None:
+                raise
+            if run_id is not None and kind(error) in ("full", "readonly", "ioerr"):
+                storage = self._stop_run(run_id, error)
+            raise storage from None
+
+    def _stop_run(self, run_id: int, error: DBAPIError) -> StoreError:
+        """Mark a run whose writes fail as interrupted (a small write that often still fits,
+        since the failed transaction's space in the journal is reused); the error to raise."""
+        site, marked = "SITE", False
+        try:
+            with self._writer.begin() as connection:
+                # The write lock is held (BEGIN IMMEDIATE): the space given back is ours.
+                if self._sqlite_file is not None:
+                    release_reserve(self._sqlite_file)
+                site = connection.execute(
+                    sa.select(Site.name).join(Run, Run.site_id == Site.id).where(Run.id == run_id)
+                ).scalar() or site
+                connection.execute(
+                    sa.update(Run)
+                    .where(Run.id == run_id, Run.status == "running")
+                    .values(status="interrupted", ended_at=utc_now(),
+                            reason=f"{failure_words(error)}; resume with --resume")
+                )
+                marked = connection.execute(
+                    sa.select(Run.status).where(Run.id == run_id)
+                ).scalar() == "interrupted"
+        except DBAPIError:
+            marked = False
+        return run_stopped(error, self.url, run_id=run_id, site=site, marked=marked)
 
     # -- sites ----------------------------------------------------------------------------------
 
@@ -182,7 +243,14 @@ class Store:
             session.flush()
             return run.id
 
+        self._reserve_space()
         return self._write(action, upsert=True)
+
+    def _reserve_space(self) -> None:
+        """Before a crawl writes a run: set a little disk space aside (SQLite), given back if
+        the disk fills up, so that the run can still be marked interrupted."""
+        if self._sqlite_file is not None:
+            make_reserve(self._sqlite_file)
 
     def resume_run(self, run_id: int) -> None:
         """Mark an interrupted run as running again, owned by this process; RunInProgress when
@@ -201,6 +269,7 @@ class Store:
             run.owner = _this_process()
             run.resumed_count += 1
 
+        self._reserve_space()
         self._write(action)
 
     def finish_run(self, run_id: int, status: str, reason: str | None = None) -> None:
@@ -215,7 +284,7 @@ class Store:
             run.ended_at = utc_now()
             _refresh_counts(session, run)
 
-        self._write(action)
+        self._write(action, run_id=run_id)
 
     def run(self, run_id: int) -> dict[str, Any]:
         """One run as a dict (see `list_runs`); RunNotFound when there is none."""
@@ -354,7 +423,7 @@ class Store:
             _refresh_counts(session, run)
             return page.id
 
-        return self._write(action, upsert=True)
+        return self._write(action, upsert=True, run_id=run_id)
 
     def update_page_scores(self, page_id: int, findings: list[dict], co2: dict | None) -> None:
         """Replace the findings and CO2 of a stored page (for `rescore`)."""
@@ -386,7 +455,7 @@ class Store:
         def action(session: Session) -> None:
             _get_run(session, run_id).site_findings = findings
 
-        self._write(action)
+        self._write(action, run_id=run_id)
 
     def measured_urls(self, run_id: int) -> set[tuple[str, str]]:
         """(url, consent_state) of every page already recorded in the run, failed ones included."""
@@ -407,6 +476,17 @@ class Store:
                 sa.select(StoredCapture.data).where(StoredCapture.page_id == page_id)
             )
             if data is None:
+                pruned = session.execute(
+                    sa.select(Run.id, Run.captures_pruned_at)
+                    .join(Page, Page.run_id == Run.id)
+                    .where(Page.id == page_id)
+                ).first()
+                if pruned is not None and pruned.captures_pruned_at is not None:
+                    raise CapturesPruned(
+                        f"The full capture of page {page_id} is gone: retention pruned the "
+                        f"captures of run {pruned.id} on {_iso(pruned.captures_pruned_at)[:10]} "
+                        "(its figures and findings are kept)."
+                    )
                 raise RunNotFound(f"There is no stored capture for page {page_id}.")
             return decompress_capture(data)
 
@@ -429,12 +509,13 @@ class Store:
 
     def run_pages(self, run_id: int) -> list[dict[str, Any]]:
         """The pages of a run as JSON document entries (`jsondoc.page_entry`), plus page_id,
-        depth and source; built from the stored captures."""
+        depth and source; built from the stored captures. A page whose capture retention
+        pruned gets its stored figures and findings, with no requests."""
 
         def action(session: Session) -> list[dict[str, Any]]:
             rows = session.execute(
                 sa.select(Page, StoredCapture.data)
-                .join(StoredCapture, StoredCapture.page_id == Page.id)
+                .outerjoin(StoredCapture, StoredCapture.page_id == Page.id)
                 .where(Page.run_id == run_id)
                 .order_by(Page.id)
             )
@@ -444,7 +525,7 @@ class Store:
                     findings=page.findings,
                     co2=page.co2,
                     extra={"page_id": page.id, "depth": page.depth, "source": page.source},
-                )
+                ) if data is not None else _entry_without_capture(page)
                 for page, data in rows
             ]
 
@@ -477,7 +558,7 @@ class Store:
             _refresh_counts(session, run)
             return document.id
 
-        return self._write(action, upsert=True)
+        return self._write(action, upsert=True, run_id=run_id)
 
     def measured_documents(self, run_id: int) -> set[str]:
         """URLs of the documents already recorded in the run (for resume)."""
@@ -512,7 +593,8 @@ class Store:
 
     def integrity_check(self) -> bool:
         """True when the database is sound: SQLite's integrity and foreign-key checks pass, and
-        on every backend each page has its capture and each run's counts match its rows."""
+        on every backend each page has its capture (unless retention pruned its run's) and each
+        run's counts match its rows."""
 
         def action(session: Session) -> bool:
             if is_sqlite(self.engine):
@@ -521,8 +603,11 @@ class Store:
                 if session.execute(sa.text("PRAGMA foreign_key_check")).first() is not None:
                     return False
             pages_without_capture = session.scalar(
-                sa.select(sa.func.count(Page.id)).where(
-                    ~sa.exists().where(StoredCapture.page_id == Page.id)
+                sa.select(sa.func.count(Page.id))
+                .join(Run, Run.id == Page.run_id)
+                .where(
+                    Run.captures_pruned_at.is_(None),
+                    ~sa.exists().where(StoredCapture.page_id == Page.id),
                 )
             )
             if pages_without_capture:
@@ -622,6 +707,7 @@ def _run_dict(run: Run, score_mean: float | None) -> dict[str, Any]:
         "owner": run.owner,
         "rescored_at": _iso(run.rescored_at),
         "site_findings": run.site_findings or [],
+        "captures_pruned_at": _iso(run.captures_pruned_at),
         "score_mean": round(float(score_mean), 1) if score_mean is not None else None,
     }
 
@@ -660,6 +746,30 @@ def _page_summary(page: Page) -> dict[str, Any]:
         "size_kb": page.size_kb,
         "findings": page.findings,
         "co2": page.co2,
+    }
+
+
+def _entry_without_capture(page: Page) -> dict[str, Any]:
+    """A page's document entry from its stored columns (its capture was pruned)."""
+    measured = page.score is not None and not page.error
+    return {
+        "url": page.url,
+        "final_url": page.final_url,
+        "status": page.status,
+        "error": page.error,
+        "title": page.title,
+        "consent_state": page.consent_state,
+        "measured_at": _iso(page.measured_at),
+        "ecoindex": {name: getattr(page, name) for name in
+                     ("score", "grade", "ges", "water", "nodes", "requests", "size_kb")}
+        if measured else None,
+        "requests": [],
+        "findings": page.findings,
+        "co2": page.co2,
+        "page_id": page.id,
+        "depth": page.depth,
+        "source": page.source,
+        "capture_pruned": True,
     }
 
 
