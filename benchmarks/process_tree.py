@@ -35,7 +35,12 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 RENDERER, GPU, BROWSER, DRIVER, TOOL, OTHER = (
     "renderer", "gpu-process", "browser", "playwright driver", "python (tool)", "other")
-# Kinds whose command line can still change (a fork not yet exec'd, a zygote's fresh child).
+# A process's command line can change after we first see it: a fork not yet exec'd shows its
+# parent's (node's child about to become the browser, the browser's about to become a utility
+# process), and a zygote's fresh child shows the zygote's until it renames itself a renderer.
+# So the kind is read again during a process's first RECHECK_SAMPLES samples, and always for
+# the kinds such a fork starts as.
+RECHECK_SAMPLES = 20  # 2 s
 PROVISIONAL = {"zygote", TOOL, OTHER}
 KIND_ORDER = (RENDERER, GPU, "utility", "zygote", BROWSER, DRIVER, TOOL)
 
@@ -89,6 +94,7 @@ def kind_of(arguments: list[str], is_root: bool = False) -> str:
 class _Process:
     kind: str
     ticks: int = 0
+    samples: int = 0
 
 
 class TreeSampler(threading.Thread):
@@ -175,7 +181,8 @@ class TreeSampler(threading.Thread):
             _, _, ticks, start = stats[pid]
             key = (pid, start)
             process = self.members.get(key)
-            if process is None or process.kind in PROVISIONAL:
+            if (process is None or process.kind in PROVISIONAL
+                    or process.samples < RECHECK_SAMPLES):
                 arguments = self._arguments(pid)  # empty once a zombie: keep the kind then
                 kind = kind_of(arguments, is_root=key == self._root_key)
                 if process is None:
@@ -183,6 +190,7 @@ class TreeSampler(threading.Thread):
                 elif arguments:
                     process.kind = kind
             process.ticks = max(process.ticks, ticks)
+            process.samples += 1
         self.peak_processes = max(self.peak_processes, len(tree))
         if with_memory:
             rss = {pid: self._kilobytes(f"/proc/{pid}/status", b"VmRSS:") for pid in tree}
