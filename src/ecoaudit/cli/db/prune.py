@@ -40,9 +40,9 @@ def prune_command(keep_captures: str | None, keep_runs: str | None, dry_run: boo
                          "keep_captures")
     runs = _duration(keep_runs, "--keep-runs", settings.keep_runs, "keep_runs")
     if captures is None and runs is None:
-        raise InvalidDuration(f"There is nothing to prune: give --keep-captures and/or "
-                              f"--keep-runs ({EXAMPLES}), or set keep_captures / keep_runs in "
-                              "the [defaults] table of sites.toml.")
+        raise InvalidDuration("There is nothing to prune: give --keep-captures and/or "
+                              "--keep-runs with a duration such as 90d or 5y, or set "
+                              "keep_captures / keep_runs in the [defaults] table of sites.toml.")
     with Store.open(db_url, create=False) as store:
         result = prune(store, keep_captures=captures, keep_runs=runs, compact=not no_compact,
                        dry_run=dry_run)
@@ -60,18 +60,22 @@ def _duration(option: str | None, option_name: str, setting: str | None, key: st
     return None
 
 
+def _runs(count: int) -> str:
+    return f"{count:,} run" + ("" if count == 1 else "s")
+
+
 def format_result(result: PruneResult) -> str:
     """What was removed and the space freed, in a few lines."""
     verb = "Would remove" if result.dry_run else "Removed"
     lines = []
     if result.captures_before:
         lines.append(
-            f"{verb} the captures of {result.runs_pruned:,} runs started before "
+            f"{verb} the captures of {_runs(result.runs_pruned)} started before "
             f"{result.captures_before[:10]}: {result.captures_deleted:,} captures "
             f"({human_bytes(result.capture_bytes)}) and {human_bytes(result.evidence_bytes)} "
             "of per-resource evidence; their figures and findings are kept.")
     if result.runs_before:
-        lines.append(f"{verb} {result.runs_deleted:,} runs started before "
+        lines.append(f"{verb} {_runs(result.runs_deleted)} started before "
                      f"{result.runs_before[:10]} ({result.pages_deleted:,} pages).")
     if result.dry_run:
         lines.append("Nothing was changed (--dry-run).")
