@@ -16,7 +16,12 @@ import pytest
 
 from ecoaudit.cli import main
 from ecoaudit.store import Store
-from ecoaudit.store.errors import DatabaseDamaged, DatabaseReadOnly, SchemaTooNew
+from ecoaudit.store.errors import (
+    DatabaseDamaged,
+    DatabaseReadOnly,
+    NotAnEcoauditDatabase,
+    SchemaTooNew,
+)
 from small_filesystems import read_only
 from store_damage_samples import filled_database, fingerprint
 
@@ -185,3 +190,19 @@ def test_damage_found_at_open_is_a_store_error_for_api_users(tmp_path) -> None:
     database.write_bytes(b"not sqlite" * 50)
     with pytest.raises(DatabaseDamaged):
         Store.open(str(database))
+
+
+@pytest.mark.postgres
+def test_a_shared_postgresql_database_is_used_unless_its_tables_clash(postgres_server) -> None:
+    import psycopg
+
+    shared = postgres_server.create_database("shared_with_others")
+    clashing = postgres_server.create_database("clashing_tables")
+    for url, table in ((shared, "inventory"), (clashing, "runs")):
+        plain = url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(plain, autocommit=True) as connection:
+            connection.execute(f"CREATE TABLE {table} (id integer)")
+    with Store.open(shared) as store:
+        assert store.list_runs() == []
+    with pytest.raises(NotAnEcoauditDatabase, match="it has other tables: runs"):
+        Store.open(clashing)

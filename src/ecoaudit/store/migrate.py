@@ -8,7 +8,8 @@ Safe for the history too:
 
 - a database whose schema is *ahead* of this ecoaudit (written by a newer version) is refused,
   never migrated down;
-- a database that has tables but no ecoaudit schema version is refused, never written to;
+- a database that has tables but no ecoaudit schema version is refused, never written to (on
+  PostgreSQL, only when they bear ecoaudit's table names: a database may be shared);
 - before a SQLite file is migrated, a verified copy is taken next to it
   (`<name>.pre-migration-<revision>-<UTC time>.db`), kept until the next open that finds the
   schema up to date; the migration runs in one transaction, so a migration that fails, or a
@@ -31,6 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from ecoaudit.store.database import is_sqlite, writer
 from ecoaudit.store.errors import BackupError, MigrationFailed, NotAnEcoauditDatabase, SchemaTooNew
 from ecoaudit.store.failures import translate, where
+from ecoaudit.store.models import Base
 from ecoaudit.store.sqlite_copy import copy_database
 
 log = logging.getLogger(__name__)
@@ -79,9 +81,13 @@ def check_revision(revision: str | None, url: str) -> None:
 
 
 def check_ecoaudit_tables(connection: Connection, url: str) -> None:
-    """NotAnEcoauditDatabase when a database without a schema version already has tables."""
-    tables = [name for name in sa.inspect(connection).get_table_names()
-              if name != "alembic_version"]
+    """NotAnEcoauditDatabase when a database without a schema version already has tables: any
+    table in a SQLite file (it is the wrong file), one of ecoaudit's table names elsewhere (a
+    PostgreSQL database may be shared with other applications)."""
+    tables = {name for name in sa.inspect(connection).get_table_names()
+              if name != "alembic_version"}
+    if connection.dialect.name != "sqlite":
+        tables &= set(Base.metadata.tables)
     if tables:
         shown = ", ".join(sorted(tables)[:5])
         raise NotAnEcoauditDatabase(

@@ -150,7 +150,9 @@ def check_damage(path: Path) -> None:
             f"or another kind of file; {RESTORE_HINT}, or give the right file with --db."
         )
     expected = header.expected_size
-    if expected is not None and size < expected and not has_pending_wal(path):
+    journal = path.with_name(path.name + "-journal")  # a write in progress (rollback mode)
+    if (expected is not None and size < expected and not has_pending_wal(path)
+            and not journal.exists()):
         raise DatabaseDamaged(
             f"The database {path} is truncated ({size:,} bytes where its header announces "
             f"{expected:,}): part of the history is lost; {RESTORE_HINT}."

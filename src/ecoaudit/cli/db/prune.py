@@ -10,16 +10,16 @@ import click
 from ecoaudit.cli.db.group import config_option, db, human_bytes, storage_settings
 from ecoaudit.cli.runs import db_option
 from ecoaudit.store import Store
-from ecoaudit.store.durations import EXAMPLES, parse_duration
+from ecoaudit.store.durations import parse_duration
 from ecoaudit.store.errors import InvalidDuration
 from ecoaudit.store.retention import PruneResult, prune
 
 
 @db.command("prune")
 @click.option("--keep-captures", metavar="DURATION", default=None,
-              help=f"Keep the full captures and evidence of runs younger than this ({EXAMPLES}); "
-              "older runs keep their figures and findings summary (default: keep_captures of "
-              "sites.toml).")
+              help="Keep the full captures and evidence of runs younger than this: 90d, 12w, "
+              "6m or 5y (days, weeks, months, years); older runs keep their figures and "
+              "findings summary (default: keep_captures of sites.toml).")
 @click.option("--keep-runs", metavar="DURATION", default=None,
               help="Delete runs older than this entirely (default: keep_runs of sites.toml).")
 @click.option("--dry-run", is_flag=True, help="Say what would be removed, change nothing.")
