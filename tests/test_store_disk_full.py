@@ -22,8 +22,8 @@ from tests.page_server import Response, serve
 pytestmark = pytest.mark.browser
 
 ECOAUDIT = str(Path(sys.executable).parent / "ecoaudit")
-PAGES = 12
-FILL_AT_PAGES = 3
+PAGES = 7
+FILL_AT_PAGES = 2
 
 
 def site_routes() -> dict:
@@ -31,7 +31,7 @@ def site_routes() -> dict:
     routes = {"/": Response(f"<html><head><title>Accueil</title></head><body>{links}</body>"
                             "</html>")}
     routes.update({f"/p{number}": Response(f"<html><body>page {number} {links}</body></html>",
-                                           delay=0.7) for number in range(1, PAGES)})
+                                           delay=0.6) for number in range(1, PAGES)})
     return routes
 
 
