@@ -40,9 +40,17 @@ def completed_runs(database: Path) -> list[tuple[int, int]]:
 def test_backups_are_dated_checked_single_files_and_only_the_last_n_are_kept(
         tmp_path: Path, monkeypatch, capsys) -> None:
     database = filled_database(tmp_path / "ecoaudit.db", runs=1, pages=5)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    killed = folder / "ecoaudit-20250101-020000.db.partial"  # a backup killed long ago
+    in_progress = folder / "ecoaudit-20260301-015959.db.partial"  # one running right now
+    for partial in (killed, in_progress):
+        partial.write_bytes(b"half a copy")
+    os.utime(killed, (time.time() - 3 * 86400,) * 2)
     made = [backup_database(str(database), keep=3, now=MORNING + timedelta(days=day))
             for day in range(4)]
-    folder = tmp_path / "backups"
+    assert not killed.exists() and in_progress.exists()
+    in_progress.unlink()
     assert [path.name for path in dated_backups(folder, "ecoaudit", ".db")] == [
         "ecoaudit-20260302-020000.db", "ecoaudit-20260303-020000.db",
         "ecoaudit-20260304-020000.db"]

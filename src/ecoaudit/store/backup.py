@@ -35,6 +35,7 @@ from ecoaudit.store.sqlite_file import check_damage
 DEFAULT_KEEP = 7
 DEFAULT_FOLDER = "backups"
 STAMP_FORMAT = "%Y%m%d-%H%M%S"
+STALE_PARTIAL_SECONDS = 24 * 3600
 
 
 @dataclass
@@ -102,11 +103,17 @@ def dated_backups(folder: Path, stem: str, suffix: str) -> list[Path]:
 
 
 def rotate_backups(folder: Path, stem: str, suffix: str, keep: int) -> list[Path]:
-    """Delete all but the newest `keep` dated backups; the ones removed."""
+    """Delete all but the newest `keep` dated backups; the ones removed. Copies left half-done
+    by a backup killed more than a day ago (`*.partial`) go too."""
     backups = dated_backups(folder, stem, suffix)
     removed = backups[:-keep] if len(backups) > keep else []
     for path in removed:
         path.unlink(missing_ok=True)
+    day_ago = time.time() - STALE_PARTIAL_SECONDS
+    for partial in folder.glob(f"{stem}-*{suffix}{PARTIAL_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            if partial.stat().st_mtime < day_ago:
+                partial.unlink()
     return removed
 
 
