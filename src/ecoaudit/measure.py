@@ -86,10 +86,10 @@ def _script(name: str) -> str:
 INIT_SCRIPT = _script("init.js")
 FIRST_VIEWPORT_SCRIPT = _script("first_viewport.js")
 LINKS_SCRIPT = _script("links.js")
-# The DOM facts and the links, in one call (one chance fewer for a self-replacing page to slip in).
+# The DOM facts, the links and the window.open calls (init.js) in one call (one chance fewer for
+# a self-replacing page to slip in, and one round trip instead of three).
 COLLECT_SCRIPT = (f"() => ({{facts: ({_script('collect.js')})(),"
-                  f" links: ({LINKS_SCRIPT})()}})")
-POPUPS_SCRIPT = "() => window.__ecoauditPopups || 0"  # window.open calls (init.js)
+                  f" links: ({LINKS_SCRIPT})(), popups: window.__ecoauditPopups || 0}})")
 SCROLL_SCRIPT = (
     "() => window.scrollTo({top: (document.body || document.documentElement).scrollHeight,"
     " behavior: 'smooth'})"
@@ -531,7 +531,7 @@ class BrowserSession:
         collected = await _evaluate(page, COLLECT_SCRIPT, options.timeout)
         facts = collected["facts"]
         capture.links = _links(collected["links"])
-        capture.popups = int(await _evaluate(page, POPUPS_SCRIPT, options.timeout) or 0)
+        capture.popups = int(collected.get("popups") or 0)
         if guard is not None and guard.main_frame_refusal:  # a script tried to leave
             capture.error = f"refused: {guard.main_frame_refusal}"
             return

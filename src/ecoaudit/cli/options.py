@@ -17,10 +17,34 @@ def parse_viewport(_context, _parameter, value: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def default_concurrency() -> int:
-    """Pages measured at once: the protocol's waits overlap, so well above the core count
-    (8 per core: on 2 cores, 16 was as fast as 24 and lighter; see docs/performance.md)."""
-    return max(2, min(32, 8 * (os.cpu_count() or 1)))
+PAGES_PER_CORE = 16  # the protocol's waits overlap: on 2 cores, 32 pages beat 16 (performance.md)
+MEMORY_PER_PAGE_MB = 60  # a page in flight in the headless shell: about 40 MB measured, + margin
+MEMORY_SHARE = 0.5  # of the memory available when the command starts
+MAX_DEFAULT_CONCURRENCY = 64
+
+
+def available_memory_mb() -> float | None:
+    """Memory available to new processes (Linux's MemAvailable), in MB; None where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def default_concurrency(cores: int | None = None, memory_mb: float | None = None) -> int:
+    """Pages measured at once: 16 per core (the waits overlap), fewer when half the available
+    memory cannot hold that many pages, never fewer than 2 nor more than 64."""
+    by_cores = PAGES_PER_CORE * (cores or os.cpu_count() or 1)
+    memory = memory_mb if memory_mb is not None else available_memory_mb()
+    by_memory = int(memory * MEMORY_SHARE / MEMORY_PER_PAGE_MB) if memory else by_cores
+    return max(2, min(by_cores, by_memory, MAX_DEFAULT_CONCURRENCY))
 
 
 def protocol_options(function):
