@@ -70,6 +70,37 @@ def test_empty_disallow_allows_everything() -> None:
     assert RobotsPolicy.parse("User-agent: *\nDisallow:\n").allowed("/x")
 
 
+def test_request_rate_sets_the_delay_when_longer_than_crawl_delay() -> None:
+    policy = RobotsPolicy.parse("User-agent: ecoaudit\nRequest-rate: 1/5s 0600-0845\n")
+    assert policy.crawl_delay == 5.0
+    policy = RobotsPolicy.parse("User-agent: *\nCrawl-delay: 3\nRequest-rate: 10/1m\n")
+    assert policy.crawl_delay == 6.0
+    policy = RobotsPolicy.parse("User-agent: *\nCrawl-delay: 8\nRequest-rate: 1/2s\n")
+    assert policy.crawl_delay == 8.0
+    assert RobotsPolicy.parse("User-agent: *\nRequest-rate: often\n").crawl_delay is None
+
+
+def test_request_rate_spaces_requests_through_politeness() -> None:
+    site = adhoc_site("https://metz.fr/", min_delay=0.5)
+    frontier = Frontier(site)
+    robots = "User-agent: *\nRequest-rate: 1/4s\n"
+    frontier.use_robots(RobotsPolicy.parse(robots, origin="https://metz.fr"))
+    assert frontier.politeness.delay_for("https://metz.fr/page") == 4.0
+
+
+def test_narrower_allow_under_a_full_disallow_is_not_disallow_everything() -> None:
+    policy = RobotsPolicy.parse("User-agent: *\nDisallow: /\nAllow: /public/\n")
+    assert not policy.allowed("/") and policy.allowed("/public/page")
+    assert not policy.disallows_everything
+    assert RobotsPolicy.parse("User-agent: *\nDisallow: /\nAllow: /\n").allowed("/x")
+
+
+def test_group_names_our_token_at_a_word_boundary_only() -> None:
+    robots = "User-agent: audit\nDisallow: /\n\nUser-agent: ECOAUDIT\nDisallow: /prive/\n"
+    policy = RobotsPolicy.parse(robots)
+    assert policy.allowed("/page") and not policy.allowed("/prive/x")
+
+
 def test_404_robots_allows_everything_and_5xx_allows_nothing() -> None:
     async def scenario(server: LocalHttpServer) -> tuple[RobotsPolicy, RobotsPolicy]:
         async with httpx.AsyncClient() as client:

@@ -1,27 +1,26 @@
 """robots.txt: which URLs the crawler may fetch, how slowly, and which sitemaps the site lists.
 
-Our own parser of the Robots Exclusion Protocol (RFC 9309): groups of user-agent lines, Allow and
+Protego (Scrapy's parser) reads the file and matches URLs: groups of user-agent lines, Allow and
 Disallow with `*` and `$` wildcards, the longest matching rule wins (Allow on a tie), plus the
-Crawl-delay and Sitemap extensions. Our product token is `ecoaudit`; without a group for it the
-`*` group applies.
-
-What an answer means (RFC 9309, section 2.3.1):
-- 2xx: the file is parsed (at most 512 KiB of it).
+Crawl-delay, Request-rate and Sitemap extensions. Our product token is `ecoaudit`; without a group
+for it the `*` group applies. Fetching and what each answer means stay ours (RFC 9309, 2.3.1):
+- 2xx: the file is parsed (at most 512 KiB of it; a larger file counts as unreachable).
 - 4xx (404, 403, ...): no rules, everything is allowed.
 - 5xx: the server cannot say, so nothing is allowed for this run (`disallows_everything`): a
   struggling server is the one to spare. The run ends with that reason; it is retried next time.
 - Unreachable (connection refused, DNS failure, timeout): everything is allowed; the pages
   themselves will then fail with their own error if the site is really down.
+Redirects are followed hop by hop (5 at most), each hop checked like any other fetch.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
+from protego import Protego
 
 from ecoaudit.config import ROBOTS_TOKEN, SiteConfig
 from ecoaudit.httpfetch import TooLarge, fetch
@@ -32,32 +31,23 @@ log = logging.getLogger(__name__)
 MAX_ROBOTS_BYTES = 512 * 1024
 
 
-@dataclass(frozen=True)
-class RobotsRule:
-    """One Allow or Disallow line of the group that applies to us."""
-
-    allow: bool
-    pattern: str
-
-    def matches(self, path: str) -> bool:
-        return _compile(self.pattern).match(path) is not None
-
-    @property
-    def weight(self) -> int:
-        return len(self.pattern)
-
-
 @dataclass
 class RobotsPolicy:
-    """The rules robots.txt sets for our user-agent on one origin."""
+    """The rules robots.txt sets for our user-agent on one origin.
+
+    `crawl_delay` is the pause between two requests the file asks of us: its Crawl-delay, or the
+    interval of its Request-rate (e.g. `1/5s` is 5 s) when that is longer, whatever the hours.
+    """
 
     origin: str | None = None
-    rules: list[RobotsRule] = field(default_factory=list)
     crawl_delay: float | None = None
     sitemaps: list[str] = field(default_factory=list)
-    status: str = "parsed"  # parsed, missing, unreachable, server-error, not-fetched
+    status: str = "parsed"  # parsed, missing, unreachable, server-error, refused, not-fetched
     reason: str = ""
     deny_all: bool = False
+    token: str = ROBOTS_TOKEN
+    parser: Protego | None = field(default=None, repr=False)
+    allows_some_path: bool = False  # an Allow line narrower than "/" (see disallows_everything)
 
     @classmethod
     def allow_all(cls, origin: str | None = None, status: str = "missing", reason: str = "") -> (
@@ -70,33 +60,35 @@ class RobotsPolicy:
         RobotsPolicy
     ):
         """Read a robots.txt body and keep what applies to `token`."""
-        return _parse(text, token.lower(), origin)
+        token = token.lower()
+        parser = Protego.parse(text)
+        delay = parser.crawl_delay(token)
+        rate = parser.request_rate(token)
+        if rate is not None:
+            delay = max(delay or 0.0, rate.seconds / rate.requests)
+        return cls(
+            origin=origin,
+            crawl_delay=delay,
+            sitemaps=list(dict.fromkeys(parser.sitemaps)),
+            token=token,
+            parser=parser,
+            allows_some_path=any(_allows_below_root(line) for line in text.splitlines()),
+        )
 
     def allowed(self, url: str) -> bool:
         """Whether our crawler may fetch `url` (a full URL or a path)."""
         if self.deny_all:
             return False
-        path = _path_of(url)
-        if path == "/robots.txt":
-            return True
-        best: RobotsRule | None = None
-        for rule in self.rules:
-            if rule.matches(path) and (
-                best is None
-                or rule.weight > best.weight
-                or (rule.weight == best.weight and rule.allow)
-            ):
-                best = rule
-        return best is None or best.allow
+        return self.parser is None or self.parser.can_fetch(url, self.token)
 
     @property
     def disallows_everything(self) -> bool:
-        """True when nothing on the origin may be fetched (e.g. `Disallow: /` alone)."""
-        if self.deny_all:
-            return True
-        return not self.allowed("/") and not any(
-            rule.allow and rule.pattern not in ("", "/") for rule in self.rules
-        )
+        """True when nothing on the origin may be fetched (e.g. `Disallow: /` alone).
+
+        Protego does not list the rules, so an Allow line narrower than "/" in any group counts
+        as a way in: at worst a blocked run then gives the general reason instead of this one.
+        """
+        return self.deny_all or (not self.allowed("/") and not self.allows_some_path)
 
     def describe(self) -> str:
         """One sentence for run logs and reports."""
@@ -149,90 +141,11 @@ async def fetch_robots(
     return RobotsPolicy.allow_all(site_origin, "missing", f"robots.txt answered {answer.status}")
 
 
-def _parse(text: str, token: str, site_origin: str | None) -> RobotsPolicy:
-    groups: list[tuple[list[str], list[RobotsRule], list[float]]] = []
-    sitemaps: list[str] = []
-    agents: list[str] = []
-    rules: list[RobotsRule] = []
-    delays: list[float] = []
-    in_rules = False
-    for raw_line in text.splitlines():
-        line = raw_line.split("#", 1)[0].strip()
-        if ":" not in line:
-            continue
-        key, value = (part.strip() for part in line.split(":", 1))
-        key = key.lower()
-        if key == "sitemap":
-            if value:
-                sitemaps.append(value)
-        elif key in ("user-agent", "useragent"):
-            if in_rules:
-                groups.append((agents, rules, delays))
-                agents, rules, delays, in_rules = [], [], [], False
-            agents.append(value.lower())
-        elif key in ("allow", "disallow") and agents:
-            in_rules = True
-            if value or key == "allow":
-                rules.append(RobotsRule(allow=key == "allow", pattern=value))
-        elif key == "crawl-delay" and agents:
-            in_rules = True
-            delay = _number(value)
-            if delay is not None:
-                delays.append(delay)
-    if agents:
-        groups.append((agents, rules, delays))
-    chosen = [group for group in groups if any(_agent_matches(a, token) for a in group[0])]
-    if not chosen:
-        chosen = [group for group in groups if "*" in group[0]]
-    chosen_rules = [rule for group in chosen for rule in group[1] if rule.pattern]
-    chosen_delays = [delay for group in chosen for delay in group[2]]
-    return RobotsPolicy(
-        origin=site_origin,
-        rules=chosen_rules,
-        crawl_delay=max(chosen_delays) if chosen_delays else None,
-        sitemaps=list(dict.fromkeys(sitemaps)),
-    )
-
-
-def _agent_matches(agent: str, token: str) -> bool:
-    return agent == token or agent.split("/")[0].strip() == token
-
-
 def _token(user_agent: str) -> str:
     lowered = (user_agent or "").lower()
     if ROBOTS_TOKEN in lowered or not lowered.strip():
         return ROBOTS_TOKEN
     return lowered.split()[0].split("/")[0]
-
-
-def _number(value: str) -> float | None:
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if number >= 0 else None
-
-
-def _path_of(url: str) -> str:
-    parts = urlsplit(url)
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    return unquote(path)
-
-
-_COMPILED: dict[str, re.Pattern[str]] = {}
-
-
-def _compile(pattern: str) -> re.Pattern[str]:
-    compiled = _COMPILED.get(pattern)
-    if compiled is None:
-        anchored = pattern.endswith("$")
-        body = unquote(pattern[:-1] if anchored else pattern)
-        regex = ".*".join(re.escape(piece) for piece in body.split("*"))
-        compiled = re.compile(regex + ("$" if anchored else ""), re.DOTALL)
-        _COMPILED[pattern] = compiled
-    return compiled
 
 
 def _literal_private(site_origin: str) -> bool:
@@ -243,3 +156,8 @@ def _literal_private(site_origin: str) -> bool:
         return is_private_address(host)
     except ValueError:
         return False
+
+
+def _allows_below_root(line: str) -> bool:
+    key, _, value = line.split("#", 1)[0].partition(":")
+    return key.strip().lower() == "allow" and value.strip() not in ("", "/")
