@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import time
 
 import httpx
 import pytest
@@ -130,6 +131,59 @@ def test_xml_with_entities_is_refused() -> None:
     )
     with pytest.raises(SitemapError, match="DOCTYPE"):
         parse_sitemap(body)
+
+
+def billion_laughs() -> bytes:
+    """Nine levels of ten references each: a billion "lol"s once expanded."""
+    entities = ['<!ENTITY lol0 "lol">']
+    for level in range(1, 10):
+        reference = f"&lol{level - 1};"
+        entities.append(f'<!ENTITY lol{level} "{reference * 10}">')
+    declarations = "\n".join(entities)
+    return (
+        f'<?xml version="1.0"?>\n<!DOCTYPE urlset [\n{declarations}\n]>\n'
+        "<urlset><url><loc>&lol9;</loc></url></urlset>"
+    ).encode()
+
+
+REFUSED = "the XML declares a DOCTYPE or entities, which sitemaps never need"
+
+
+@pytest.mark.timeout(20)
+def test_billion_laughs_is_refused_quickly_in_one_sentence() -> None:
+    began = time.monotonic()
+    with pytest.raises(SitemapError) as refused:
+        parse_sitemap(billion_laughs())
+    assert str(refused.value) == REFUSED
+    with pytest.raises(SitemapError, match="DOCTYPE"):
+        parse_sitemap(gzip.compress(billion_laughs()))
+    assert time.monotonic() - began < 2
+
+
+def test_external_entities_and_dtds_are_refused_and_never_fetched() -> None:
+    with LocalHttpServer() as server:
+        bodies = [
+            f'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY xxe SYSTEM "{server.url("/x")}">]>'
+            "<urlset><url><loc>&xxe;</loc></url></urlset>",
+            '<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+            "<urlset><url><loc>http://h/&xxe;</loc></url></urlset>",
+            f'<?xml version="1.0"?><!DOCTYPE urlset SYSTEM "{server.url("/evil.dtd")}">'
+            f"<urlset><url><loc>{server.url('/a')}</loc></url></urlset>",
+        ]
+        for body in bodies:
+            with pytest.raises(SitemapError) as refused:
+                parse_sitemap(body.encode())
+            assert str(refused.value) == REFUSED
+        server.routes["/sitemap.xml"] = (200, XML, bodies[0])
+        assert run_discover(adhoc_site(server.url("/")), None) == []
+        assert server.paths() == ["/sitemap.xml"]
+
+
+def test_sitemap_with_namespaces_and_bom_is_read() -> None:
+    body = "\ufeff" + urlset("https://metz.fr/a", "https://metz.fr/b")
+    assert parse_sitemap(body.encode()) == ("urlset", ["https://metz.fr/a", "https://metz.fr/b"])
+    with pytest.raises(SitemapError, match="not valid XML"):
+        parse_sitemap(b"<urlset><loc>x</urlset>")
 
 
 def test_sitemap_urls_feed_the_frontier_within_scope() -> None:
