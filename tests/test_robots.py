@@ -10,7 +10,7 @@ import httpx
 
 from ecoaudit.config import adhoc_site
 from ecoaudit.frontier import Frontier, Politeness
-from ecoaudit.robots import RobotsPolicy, fetch_robots
+from ecoaudit.robots import MAX_ROBOTS_BYTES, RobotsPolicy, fetch_robots
 from local_http import LocalHttpServer
 
 ROBOTS = """\
@@ -114,6 +114,30 @@ def test_404_robots_allows_everything_and_5xx_allows_nothing() -> None:
     assert missing.status == "missing" and missing.allowed(server.url("/a"))
     assert failing.status == "server-error" and failing.disallows_everything
     assert "robots.txt answered HTTP 503" in failing.describe()
+
+
+def test_redirects_are_followed_within_the_limit_and_size_is_capped() -> None:
+    async def scenario(server: LocalHttpServer) -> list[RobotsPolicy]:
+        policies = []
+        async with httpx.AsyncClient() as client:
+            for robots_path in ("/moved", "/loop0", "/huge"):
+                server.routes["/robots.txt"] = (301, {"Location": robots_path}, "")
+                policies.append(await fetch_robots(client, server.url("/"), "ecoaudit/0.1"))
+        return policies
+
+    routes = {
+        "/moved": text_answer("User-agent: *\nDisallow: /prive/\n"),
+        "/huge": text_answer("User-agent: *\nDisallow: /\n" + "#" * MAX_ROBOTS_BYTES),
+        **{f"/loop{hop}": (302, {"Location": f"/loop{hop + 1}"}, "") for hop in range(10)},
+    }
+    with LocalHttpServer(routes) as server:
+        moved, looping, huge = asyncio.run(scenario(server))
+        hops = [path for path in server.paths() if path.startswith("/loop")]
+    assert moved.status == "parsed" and not moved.allowed(server.url("/prive/a"))
+    assert looping.status == "unreachable" and "TooManyRedirects" in looping.reason
+    assert len(hops) == 5 and looping.allowed(server.url("/a"))
+    assert huge.status == "unreachable" and huge.reason == "robots.txt is too large"
+    assert huge.allowed(server.url("/a"))
 
 
 def test_unreachable_robots_allows_everything() -> None:
