@@ -19,12 +19,16 @@ def test_every_page_rule_gives_one_finding_in_catalogue_order():
 def test_finding_to_dict_has_the_documented_shape():
     capture = page(req("/"), req("https://www.youtube.com/embed/x", "script", size=5000))
     data = finding("third-parties-before-consent", capture).to_dict()
+    # The documented keys, plus the message keys added beside `value`, `reason` and `detail`.
     assert set(data) == {"rule", "status", "severity", "rgesn", "value", "threshold",
-                         "evidence", "saving_bytes", "reason"}
+                         "evidence", "saving_bytes", "reason", "value_message", "reason_message"}
     assert data["status"] == "fail" and data["rgesn"] == ["4.4", "2.10"]
     assert data["evidence"][0] == {"url": "https://www.youtube.com/embed/x", "bytes": 5000,
                                    "saving_bytes": 5000,
-                                   "detail": "www.youtube.com : 1 requête avant consentement"}
+                                   "detail": "www.youtube.com : 1 requête avant consentement",
+                                   "message": {"key": "evidence.before_consent",
+                                               "params": {"host": "www.youtube.com",
+                                                          "count": 1}}}
     assert data["saving_bytes"] == 5000
 
 

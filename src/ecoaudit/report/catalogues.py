@@ -47,6 +47,6 @@ class RuleTexts:
             rule.text("title", self.lang),
             rule.text("why", self.lang),
             rule.text("fix", self.lang),
-            rule.example.get("good", ""),
+            rule.example_text("good", self.lang),
         )
 

@@ -1,13 +1,17 @@
-"""Report wording in French (the default) and English, and number formatting for each language."""
+"""Report wording in French (the default) and English, and number formatting for each language.
+
+One message table per language, templates/report/messages.<lang>.toml, holds every word the
+reports show: the report's own wording (flat keys) and what the rules' checks say (dotted keys,
+see `ecoaudit.rules.messages`, whose placeholder syntax, plurals included, every message uses).
+"""
 
 from __future__ import annotations
 
-import tomllib
 from datetime import datetime
-from functools import cache
-from importlib import resources
+from typing import Any
 
 from ecoaudit.errors import EcoauditError
+from ecoaudit.rules.messages import message_table, render_or, render_text
 
 LANGUAGES = ("fr", "en")
 
@@ -16,11 +20,9 @@ class UnknownLanguage(EcoauditError):
     """A report language other than French or English was asked for."""
 
 
-@cache
 def messages(lang: str) -> dict[str, str]:
     """The wording of one language, from templates/report/messages.<lang>.toml."""
-    source = resources.files("ecoaudit") / "templates" / "report" / f"messages.{lang}.toml"
-    return tomllib.loads(source.read_text(encoding="utf-8"))
+    return message_table(lang)
 
 
 def check_language(lang: str) -> str:
@@ -42,7 +44,20 @@ class Translator:
 
     def __call__(self, key: str, **values: object) -> str:
         text = self._messages[key]
-        return text.format(**values) if values else text
+        return render_text(text, values, self.lang, self) if values else text
+
+    def label(self, prefix: str, value: object) -> str:
+        """The wording of a stored code (`label("severity_", "major")`: "majeure"); the code
+        itself when the table has none, or '–' when there is none."""
+        if value is None or value == "":
+            return "–"
+        key = f"{prefix}{value}"
+        return self._messages[key] if key in self._messages else str(value)
+
+    def message(self, found: Any, fallback: str | None = None) -> str:
+        """A stored message ({"key", "params"}) in this language; `fallback` (the text stored
+        with it, French) when there is none or this version cannot render it."""
+        return render_or(found, fallback, self.lang, self)
 
     def number(self, value: float | int | None, decimals: int = 0) -> str:
         """A number with the language's separators; '–' when unknown."""

@@ -72,14 +72,18 @@ def environment() -> Environment:
     return env
 
 
-def plain_value(value: Any) -> str:
-    """A finding's value or threshold as short text: tables as `key = value`, lists joined."""
+def plain_value(value: Any, t: Translator | None = None) -> str:
+    """A finding's value or threshold as short text: tables as `key = value` (threshold keys
+    as written in sites.toml, true/false as in TOML), lists joined, numbers in `t`'s language."""
     if isinstance(value, dict):
-        return ", ".join(f"{key} = {plain_value(item)}" for key, item in value.items())
+        return ", ".join(f"{key} = {plain_value(item, t)}" for key, item in value.items())
     if isinstance(value, list | tuple):
-        return ", ".join(plain_value(item) for item in value)
+        return ", ".join(plain_value(item, t) for item in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:g}"
+        text = f"{value:g}"
+        return text.replace(".", ",") if t is not None and t.lang == "fr" else text
     return str(value)
 
 
@@ -88,13 +92,29 @@ class _Writer:
         self.out_dir = out_dir
         self.t = Translator(lang)
         self.env = environment()
+        self.env.filters["plain"] = lambda value: plain_value(value, self.t)
         self.rule_text = RuleTexts(lang)
         self.common = {
             "t": self.t, "version": __version__, "generated_at": now, "swd": swd_grams,
             "rule_text": self.rule_text, "metric_label": self.metric_label,
             "metric_value": self.metric_value, "change_points": CHANGE_POINTS,
+            "finding_value": self.finding_value, "finding_reason": self.finding_reason,
+            "evidence_text": self.evidence_text,
         }
         self.written: list[Path] = []
+
+    # -- what the rules found, in the report's language (stored text for older findings) ----
+
+    def finding_value(self, finding: dict[str, Any]) -> str:
+        if finding.get("value_message"):
+            return self.t.message(finding["value_message"], plain_value(finding.get("value")))
+        return plain_value(finding.get("value"), self.t)
+
+    def finding_reason(self, finding: dict[str, Any]) -> str:
+        return self.t.message(finding.get("reason_message"), finding.get("reason"))
+
+    def evidence_text(self, item: dict[str, Any]) -> str:
+        return self.t.message(item.get("message"), item.get("detail"))
 
     def metric_label(self, metric: str) -> str:
         key = f"metric_{metric}"
@@ -212,10 +232,14 @@ def _write_site(writer: _Writer, report: SiteReport) -> Path:
         findings = page.get("findings") or []
         failing = [f for f in findings if f.get("status") in ("fail", "warn")]
         failing.sort(key=lambda f: (f["status"] != "fail", -(f.get("saving_bytes") or 0)))
+        # Why rules did not apply; a page that could not be measured says so once, above.
+        not_applicable = [] if page.get("error") else [
+            f for f in findings if f.get("status") == "na"]
         writer.write(
             f"{folder}/pages/{hrefs[page['url']]}", "page.html", **context, page=page,
             by_type=requests_by_type(page), by_domain=requests_by_domain(page),
             third_parties=third_party_domains(page), failing=failing,
+            not_applicable=not_applicable,
             passed_count=sum(f.get("status") == "pass" for f in findings),
         )
     return index

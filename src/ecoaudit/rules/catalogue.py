@@ -22,6 +22,10 @@ SEVERITIES = ("critical", "major", "minor", "info")
 TEXT_KEYS = ("title", "checks", "why", "fix")
 REFERENCE_KEYS = ("rgesn", "greenit", "lighthouse")
 EXAMPLE_KEYS = ("bad", "good")
+# An example with words (comments, prose) gives its English version as bad_en / good_en; the
+# plain keys hold the French one, or the only one when the example is code alone.
+TRANSLATED_EXAMPLE_KEYS = tuple(f"{key}_{lang}" for key in EXAMPLE_KEYS for lang in LANGUAGES
+                                if lang != LANGUAGES[0])
 ALLOWED_KEYS = ("id", "scope", "severity", *TEXT_KEYS, "example", "references", "thresholds")
 REQUIRED_KEYS = ("id", "scope", "severity", *TEXT_KEYS, "example", "references")
 RULE_ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -53,6 +57,10 @@ class Rule:
     def text(self, key: str, lang: str = "fr") -> str:
         """One of the translated texts (title, checks, why, fix) in `lang`."""
         return getattr(self, key)[lang]
+
+    def example_text(self, key: str, lang: str = "fr") -> str:
+        """The `bad` or `good` example in `lang` ('' when the rule has none)."""
+        return self.example.get(f"{key}_{lang}") or self.example.get(key, "")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,16 +120,21 @@ def _translated(path: Path, rule_id: str, key: str, value: Any) -> dict[str, str
 def _example(path: Path, rule_id: str, value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         raise _problem(path, rule_id, "key 'example' must be a table with 'good' (and 'bad').")
-    unknown = sorted(set(value) - set(EXAMPLE_KEYS))
+    known = (*EXAMPLE_KEYS, *TRANSLATED_EXAMPLE_KEYS)
+    unknown = sorted(set(value) - set(known))
     if unknown:
         raise _problem(path, rule_id, f"unknown key 'example.{unknown[0]}'; "
-                       f"use {' and '.join(EXAMPLE_KEYS)}.")
+                       f"use {', '.join(known)}.")
     for key, text in value.items():
         if not isinstance(text, str) or not text.strip():
             raise _problem(path, rule_id, f"key 'example.{key}' must be a non-empty text.")
     if "good" not in value:
         raise _problem(path, rule_id, "missing key 'example.good': show the fixed version.")
-    return {key: value[key].strip("\n") for key in EXAMPLE_KEYS if key in value}
+    for key in TRANSLATED_EXAMPLE_KEYS:
+        if key in value and key.rsplit("_", 1)[0] not in value:
+            raise _problem(path, rule_id, f"key 'example.{key}' translates "
+                           f"'example.{key.rsplit('_', 1)[0]}', which is missing.")
+    return {key: value[key].strip("\n") for key in known if key in value}
 
 
 def _references(

@@ -44,9 +44,15 @@ def _section(rule) -> list[str]:
                          ("fix", "Comment corriger / How to fix")):
         lines += [f"### {heading}", "", rule.text(key, "fr"), "", f"*{rule.text(key, 'en')}*", ""]
     lines += ["### Exemple / Example", ""]
-    if "bad" in rule.example:
-        lines += ["À éviter / Avoid :", "", "```", rule.example["bad"], "```", ""]
-    lines += ["À faire / Do :", "", "```", rule.example["good"], "```", ""]
+    for key, french, english in (("bad", "À éviter", "Avoid"), ("good", "À faire", "Do")):
+        if key not in rule.example:
+            continue
+        translated = rule.example.get(f"{key}_en")
+        if translated:
+            lines += [f"{french} :", "", "```", rule.example[key], "```", "",
+                      f"*{english}:*", "", "```", translated, "```", ""]
+        else:
+            lines += [f"{french} / {english} :", "", "```", rule.example[key], "```", ""]
     lines += ["### Références / References", ""]
     for key, items in rule.references.items():
         lines.append(f"- {_REFERENCE_NAMES[key]} : {', '.join(items)}")

@@ -10,6 +10,7 @@ from ecoaudit.capture import Capture
 from ecoaudit.errors import ConfigError
 from ecoaudit.rules.catalogue import Catalogue, Rule, read_catalogue
 from ecoaudit.rules.finding import STATUSES, Evidence, Finding
+from ecoaudit.rules.messages import Message, message, render
 from ecoaudit.rules.registry import (
     CheckContext,
     NotApplicable,
@@ -137,16 +138,26 @@ def bounded_evidence(evidence: list[Evidence], limit: int = MAX_EVIDENCE) -> lis
     sizes = [item.bytes for item in rest if item.bytes is not None]
     return [*kept, Evidence(url=None, bytes=sum(sizes) if sizes else None,
                             saving_bytes=sum(savings) if savings else None,
-                            detail=f"… et {len(rest)} autres éléments")]
+                            message=message("evidence.more", count=len(rest)))]
+
+
+def _text_and_message(value: Any) -> tuple[Any, Message | None]:
+    """(French text, message) of a Message; (value, None) for anything else."""
+    if isinstance(value, Message):
+        return render(value), value
+    return value, None
 
 
 def _finding(rule: Rule, outcome: Outcome) -> Finding:
     if outcome.status not in STATUSES:
         raise ValueError(f"check of rule '{rule.id}' returned unknown status {outcome.status!r}")
+    value, value_message = _text_and_message(outcome.value)
+    reason, reason_message = _text_and_message(outcome.reason)
     return Finding(
         rule=rule.id, status=outcome.status, severity=rule.severity, rgesn=rule.rgesn,
-        value=outcome.value, threshold=outcome.threshold,
-        evidence=bounded_evidence(outcome.evidence), reason=outcome.reason,
+        value=value, threshold=outcome.threshold,
+        evidence=bounded_evidence(outcome.evidence), reason=reason,
+        value_message=value_message, reason_message=reason_message,
     )
 
 
@@ -154,7 +165,7 @@ def _run(rule: Rule, registered: RegisteredCheck, subject: Any, context: CheckCo
     try:
         outcome = registered.function(subject, context)
     except NotApplicable as why:
-        outcome = Outcome(status="na", reason=str(why))
+        outcome = Outcome(status="na", reason=why.reason)
     return _finding(rule, outcome)
 
 
@@ -180,7 +191,7 @@ def evaluate(
         if rule.scope != "page":
             continue
         if not capture.ok:
-            reason = f"page non mesurée : {capture.error}"
+            reason = message("reason.not_measured", error=capture.error)
             findings.append(_finding(rule, Outcome(status="na", reason=reason)))
             continue
         findings.append(_run(rule, checks[rule.id], capture, _context(rule, checked, hosts)))
@@ -208,7 +219,8 @@ def evaluate_site(
         if rule.scope != "site":
             continue
         if not measured:
-            findings.append(_finding(rule, Outcome(status="na", reason="aucune page mesurée")))
+            no_page = message("reason.no_measured_page")
+            findings.append(_finding(rule, Outcome(status="na", reason=no_page)))
             continue
         context = _context(rule, checked, list(dict.fromkeys(hosts)))
         findings.append(_run(rule, checks[rule.id], measured, context))

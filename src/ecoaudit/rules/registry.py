@@ -3,7 +3,8 @@
 A page check is `check(capture: Capture, context: CheckContext) -> Outcome`.
 A site check (rule scope "site") is `check(captures: list[Capture], context) -> Outcome`,
 given the measured pages of one site.
-A check raises `NotApplicable(reason)` when the capture lacks what it needs (use `require`).
+A check raises `NotApplicable(message)` when the capture lacks what it needs (use `require`).
+Evidence, textual values and reasons are `Message`s (see `messages`), never free text.
 """
 
 from __future__ import annotations
@@ -14,12 +15,17 @@ from typing import Any, TypeVar
 
 from ecoaudit import parties
 from ecoaudit.rules.finding import Evidence
+from ecoaudit.rules.messages import Message, message, render
 
 T = TypeVar("T")
 
 
 class NotApplicable(Exception):
-    """The rule does not apply to this capture; the message says why."""
+    """The rule does not apply to this capture; `reason` (a Message) says why."""
+
+    def __init__(self, reason: Message | str) -> None:
+        self.reason = reason
+        super().__init__(render(reason) if isinstance(reason, Message) else reason)
 
 
 @dataclass
@@ -27,10 +33,10 @@ class Outcome:
     """What a check returns; the engine adds the rule's id, severity and RGESN criteria."""
 
     status: str
-    value: int | float | str | None = None
+    value: int | float | str | Message | None = None  # a Message when the value is words
     threshold: Any = None
     evidence: list[Evidence] = field(default_factory=list)
-    reason: str | None = None
+    reason: Message | str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,9 +77,10 @@ def check(rule_id: str, *, scope: str = "page") -> Callable[[T], T]:
 
 
 def require(value: T | None, what: str) -> T:
-    """`value`, or NotApplicable when the capture did not gather it (older capture, failure)."""
+    """`value`, or NotApplicable when the capture did not gather it (older capture, failure);
+    `what` names it in the `capture_part` message table (e.g. "coverage")."""
     if value is None:
-        raise NotApplicable(f"la capture ne contient pas {what} (capture ancienne ou incomplète)")
+        raise NotApplicable(message("reason.missing", what=what))
     return value
 
 

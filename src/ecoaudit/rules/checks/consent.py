@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from ecoaudit import parties
 from ecoaudit.capture import Capture, Request
-from ecoaudit.rules.checks.resources import STATIC_KINDS, counted, is_inline, kind
+from ecoaudit.rules.checks.resources import STATIC_KINDS, is_inline, kind
 from ecoaudit.rules.finding import Evidence
+from ecoaudit.rules.messages import message
 from ecoaudit.rules.registry import CheckContext, NotApplicable, Outcome, check
 
 
@@ -19,7 +20,7 @@ def _allowed(host: str, allowed_hosts: list[str]) -> bool:
 def third_parties_before_consent(capture: Capture, context: CheckContext) -> Outcome:
     """Third-party hosts contacted before the user consented (consent state none or before)."""
     if capture.protocol.consent == "after":
-        raise NotApplicable("la page a été mesurée après consentement")
+        raise NotApplicable(message("reason.measured_after_consent"))
     by_host: dict[str, list[Request]] = {}
     for request in capture.requests:
         if is_inline(request.url) or not context.is_third_party(request.url):
@@ -30,13 +31,13 @@ def third_parties_before_consent(capture: Capture, context: CheckContext) -> Out
     evidence = [
         Evidence(url=requests[0].url, bytes=sum(r.transfer_bytes for r in requests),
                  saving_bytes=sum(r.transfer_bytes for r in requests),
-                 detail=f"{host} : {counted(len(requests), 'requête')} avant consentement")
+                 message=message("evidence.before_consent", host=host, count=len(requests)))
         for host, requests in sorted(by_host.items())
     ]
     for cookie in capture.cookies or []:
         if cookie.third_party:
-            detail = f"cookie tiers {cookie.name} ({cookie.domain})"
-            evidence.append(Evidence(url=None, detail=detail))
+            evidence.append(Evidence(url=None, message=message(
+                "evidence.third_party_cookie", name=cookie.name, domain=cookie.domain)))
     return Outcome(
         status="fail" if len(by_host) > context["max_hosts"] else "pass",
         value=len(by_host),
@@ -51,19 +52,19 @@ def social_widgets_plugins(capture: Capture, context: CheckContext) -> Outcome:
     patterns = [pattern.lower() for pattern in context["widget_url_patterns"]]
     evidence = [
         Evidence(url=request.url, bytes=request.transfer_bytes,
-                 saving_bytes=request.transfer_bytes, detail="script de partage social")
+                 saving_bytes=request.transfer_bytes, message=message("evidence.social_script"))
         for request in capture.requests
         if any(pattern in request.url.lower() for pattern in patterns)
     ]
     if capture.dom is not None:
         if capture.dom.plugins:
-            evidence.append(Evidence(url=None, detail=f"{capture.dom.plugins} <object>/<embed>"))
+            evidence.append(Evidence(url=None, message=message(
+                "evidence.plugins", count=capture.dom.plugins)))
         if capture.dom.empty_src:
-            evidence.append(Evidence(url=None, detail=f"{capture.dom.empty_src} attributs src ou "
-                                                      "href vides"))
+            evidence.append(Evidence(url=None, message=message(
+                "evidence.empty_src", count=capture.dom.empty_src)))
     elif not evidence:
-        raise NotApplicable("la capture ne contient pas les faits du DOM (capture ancienne ou "
-                            "incomplète)")
+        raise NotApplicable(message("reason.missing", what="dom"))
     return Outcome(
         status="fail" if evidence else "pass",
         value=len(evidence),
@@ -76,7 +77,7 @@ def social_widgets_plugins(capture: Capture, context: CheckContext) -> Outcome:
 def cookies(capture: Capture, context: CheckContext) -> Outcome:
     """Largest Cookie request header, and cookies sent with the site's static files."""
     if not capture.requests:
-        raise NotApplicable("aucune requête enregistrée pour cette page")
+        raise NotApplicable(message("reason.no_requests"))
     largest = max(capture.requests, key=lambda r: r.request_cookie_bytes)
     header_bytes = largest.request_cookie_bytes
     statuses, evidence = ["pass"], []
@@ -85,8 +86,8 @@ def cookies(capture: Capture, context: CheckContext) -> Outcome:
     elif header_bytes > context["warn_header_bytes"]:
         statuses.append("warn")
     if header_bytes > context["warn_header_bytes"]:
-        evidence.append(Evidence(url=largest.url, bytes=header_bytes,
-                                 detail=f"en-tête Cookie de {header_bytes} octets"))
+        evidence.append(Evidence(url=largest.url, bytes=header_bytes, message=message(
+            "evidence.cookie_header", bytes=header_bytes)))
     static_with_cookies = [
         r for r in capture.requests
         if r.request_cookie_bytes > 0 and kind(r) in STATIC_KINDS and not is_inline(r.url)
@@ -98,8 +99,8 @@ def cookies(capture: Capture, context: CheckContext) -> Outcome:
         statuses.append("fail" if over else "warn")
         evidence += [Evidence(url=r.url, bytes=r.request_cookie_bytes,
                               saving_bytes=r.request_cookie_bytes,
-                              detail=f"{kind(r)} statique envoyé avec {r.request_cookie_bytes} "
-                                     "octets de cookies")
+                              message=message("evidence.static_cookies", kind=kind(r),
+                                              bytes=r.request_cookie_bytes))
                      for r in static_with_cookies]
     status = "fail" if "fail" in statuses else "warn" if "warn" in statuses else "pass"
     return Outcome(
@@ -116,7 +117,7 @@ def permission_prompts(capture: Capture, context: CheckContext) -> Outcome:
     """Permissions (notifications, geolocation, camera...) requested while the page loads."""
     asked = [name for name in capture.permission_requests
              if name not in context["allowed_permissions"]]
-    evidence = [Evidence(url=None, detail=f"permission « {name} » demandée au chargement")
+    evidence = [Evidence(url=None, message=message("evidence.permission", name=name))
                 for name in asked]
     return Outcome(
         status="fail" if asked else "pass",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ecoaudit.capture import Capture, TextStats
-from ecoaudit.rules.checks.resources import body_bytes, is_answered, kilobytes, kind
+from ecoaudit.rules.checks.resources import body_bytes, is_answered, kind
 from ecoaudit.rules.finding import Evidence
+from ecoaudit.rules.messages import message
 from ecoaudit.rules.registry import CheckContext, NotApplicable, Outcome, check, require
 
 
@@ -23,9 +24,8 @@ def minified_css_js(capture: Capture, context: CheckContext) -> Outcome:
              if kind(r) in ("css", "js") and is_answered(r) and not context.is_third_party(r.url)]
     analysed = [r for r in files if r.text_stats is not None and r.text_stats.length > 0]
     if not analysed:
-        reason = ("le contenu des CSS/JS n'a pas été analysé" if files
-                  else "aucun fichier CSS ou JavaScript du site")
-        raise NotApplicable(reason)
+        raise NotApplicable(message("reason.css_js_not_analysed" if files
+                                    else "reason.no_css_js"))
     total = sum(r.text_stats.length for r in analysed)
     evidence = []
     for request in analysed:
@@ -34,8 +34,9 @@ def minified_css_js(capture: Capture, context: CheckContext) -> Outcome:
             continue
         evidence.append(Evidence(
             url=request.url, bytes=body_bytes(request),
-            detail=f"{kind(request)} non minifié : {stats.line_breaks} lignes, "
-                   f"{stats.length / stats.line_breaks:.0f} caractères par ligne"))
+            message=message("evidence.not_minified", kind=kind(request),
+                            lines=stats.line_breaks,
+                            per_line=round(stats.length / stats.line_breaks))))
     share = 100 * (total - sum(r.text_stats.length for r in analysed
                                if not looks_minified(r.text_stats))) / total
     if share >= context["pass_percent"]:
@@ -53,7 +54,7 @@ def minified_css_js(capture: Capture, context: CheckContext) -> Outcome:
 @check("unused-css-js")
 def unused_css_js(capture: Capture, context: CheckContext) -> Outcome:
     """Scripts and stylesheets whose unused bytes (browser coverage) exceed the limits."""
-    coverage = require(capture.coverage, "la couverture CSS/JS du navigateur")
+    coverage = require(capture.coverage, "coverage")
     evidence = []
     for item in coverage:
         unused = max(0, item.total_bytes - item.used_bytes)
@@ -61,8 +62,8 @@ def unused_css_js(capture: Capture, context: CheckContext) -> Outcome:
         if unused >= limit:
             share = 100 * unused / item.total_bytes if item.total_bytes else 0
             evidence.append(Evidence(url=item.url, bytes=item.total_bytes, saving_bytes=unused,
-                                     detail=f"{item.kind} : {kilobytes(unused)} inutilisés "
-                                            f"({share:.0f} %)"))
+                                     message=message("evidence.unused", kind=item.kind,
+                                                     bytes=unused, percent=round(share))))
     unused_total = sum(item.saving_bytes or 0 for item in evidence)
     if not evidence:
         status = "pass"

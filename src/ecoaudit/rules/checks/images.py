@@ -8,10 +8,10 @@ from ecoaudit.rules.checks.resources import (
     MODERN_FORMATS,
     image_format,
     images_by_url,
-    kilobytes,
     raster_image_requests,
 )
 from ecoaudit.rules.finding import Evidence
+from ecoaudit.rules.messages import message
 from ecoaudit.rules.registry import CheckContext, NotApplicable, Outcome, check
 
 
@@ -25,8 +25,8 @@ def modern_image_formats(capture: Capture, context: CheckContext) -> Outcome:
     images = [r for r in raster_image_requests(capture)
               if r.transfer_bytes >= context["min_image_bytes"]]
     if not images:
-        raise NotApplicable("aucune image matricielle de plus de "
-                            f"{context['min_image_bytes']} octets")
+        raise NotApplicable(message("reason.no_raster_image_over",
+                                    bytes=context["min_image_bytes"]))
     elements = images_by_url(capture)
     evidence = []
     for request in images:
@@ -38,7 +38,8 @@ def modern_image_formats(capture: Capture, context: CheckContext) -> Outcome:
         saving = max(0, round(request.transfer_bytes - estimate)) if pixels else None
         evidence.append(Evidence(url=request.url, bytes=request.transfer_bytes,
                                  saving_bytes=saving,
-                                 detail=f"image {found} ({kilobytes(request.transfer_bytes)})"))
+                                 message=message("evidence.old_format", format=found,
+                                                 bytes=request.transfer_bytes)))
     share = 100 * (len(images) - len(evidence)) / len(images)
     return Outcome(
         status="pass" if share > context["min_percent"] else "fail",
@@ -67,7 +68,7 @@ def bitmap_overweight(capture: Capture, context: CheckContext) -> Outcome:
     """Raster images heavier than their pixel count justifies, or above the size cap."""
     images = raster_image_requests(capture)
     if not images:
-        raise NotApplicable("aucune image matricielle")
+        raise NotApplicable(message("reason.no_raster_image"))
     elements = images_by_url(capture)
     evidence = []
     for request in images:
@@ -76,9 +77,11 @@ def bitmap_overweight(capture: Capture, context: CheckContext) -> Outcome:
         gain = _bitmap_gain(request.transfer_bytes, fmt, pixels, context)
         if gain > context["min_gain_bytes"]:
             size = request.transfer_bytes
-            per_pixel = f", {size / pixels:.2f} octet/pixel" if pixels else ""
+            said = (message("evidence.overweight_per_pixel", format=fmt, bytes=size,
+                            per_pixel=round(size / pixels, 2)) if pixels
+                    else message("evidence.overweight", format=fmt, bytes=size))
             evidence.append(Evidence(url=request.url, bytes=size, saving_bytes=gain,
-                                     detail=f"{fmt} {kilobytes(size)}{per_pixel}"))
+                                     message=said))
     total_gain = sum(item.saving_bytes or 0 for item in evidence)
     if not evidence:
         status = "pass"
@@ -113,7 +116,7 @@ def images_resized_in_browser(capture: Capture, context: CheckContext) -> Outcom
     """Images downloaded larger than displayed (both dimensions), when the waste is worth it."""
     images = _displayed_raster(capture)
     if not images:
-        raise NotApplicable("aucune image matricielle affichée")
+        raise NotApplicable(message("reason.no_displayed_raster"))
     excess = context["min_excess_px"]
     evidence = []
     for image in images:
@@ -128,8 +131,10 @@ def images_resized_in_browser(capture: Capture, context: CheckContext) -> Outcom
             continue
         evidence.append(Evidence(
             url=image.url, bytes=image.bytes, saving_bytes=waste,
-            detail=f"{image.natural_width}×{image.natural_height} px téléchargée, affichée en "
-                   f"{image.displayed_width:.0f}×{image.displayed_height:.0f} px",
+            message=message("evidence.resized", natural_width=image.natural_width,
+                            natural_height=image.natural_height,
+                            displayed_width=round(image.displayed_width),
+                            displayed_height=round(image.displayed_height)),
         ))
     share = 100 * len(evidence) / len(images)
     status = "fail" if share > context["fail_share_percent"] else "warn" if evidence else "pass"
@@ -146,7 +151,7 @@ def images_resized_in_browser(capture: Capture, context: CheckContext) -> Outcom
 def offscreen_images(capture: Capture, context: CheckContext) -> Outcome:
     """Images downloaded but never displayed (fail), below the first screen without lazy (warn)."""
     if not capture.images:
-        raise NotApplicable("aucune image <img> dans la page")
+        raise NotApplicable(message("reason.no_img"))
     by_url: dict[str, list[Image]] = {}
     for image in capture.images:
         by_url.setdefault(image.url, []).append(image)
@@ -161,12 +166,12 @@ def offscreen_images(capture: Capture, context: CheckContext) -> Outcome:
             if image.natural_width * image.natural_height >= context["min_hidden_area_px"]:
                 hidden.append(Evidence(
                     url=image.url, bytes=image.bytes, saving_bytes=image.bytes,
-                    detail=f"téléchargée ({image.natural_width}×{image.natural_height} px) "
-                           "mais jamais affichée"))
+                    message=message("evidence.never_displayed", width=image.natural_width,
+                                    height=image.natural_height)))
         elif (image.bytes or 0) >= context["min_offscreen_bytes"]:
             eager.append(Evidence(
                 url=image.url, bytes=image.bytes, saving_bytes=image.bytes,
-                detail="hors du premier écran, chargée sans loading=\"lazy\""))
+                message=message("evidence.not_lazy")))
     status = "fail" if hidden else "warn" if eager else "pass"
     return Outcome(
         status=status,

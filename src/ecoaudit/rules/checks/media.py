@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 
 from ecoaudit.capture import Capture
-from ecoaudit.rules.checks.resources import image_format, is_answered, kilobytes
+from ecoaudit.rules.checks.resources import image_format, is_answered
 from ecoaudit.rules.finding import Evidence
+from ecoaudit.rules.messages import message
 from ecoaudit.rules.registry import CheckContext, Outcome, check, require
 
 
@@ -20,15 +21,15 @@ def animated_gif_saving(size: int) -> int:
 @check("autoplay-and-animations")
 def autoplay_and_animations(capture: Capture, context: CheckContext) -> Outcome:
     """<video>/<audio> playing without the user (fail); animated images (big GIF: fail)."""
-    media = require(capture.media, "les éléments audio et vidéo")
+    media = require(capture.media, "media")
     evidence, statuses = [], []
     for element in media:
         if element.autoplay or element.playing:
-            how = "autoplay" if element.autoplay else "lecture lancée par script"
-            extras = [word for word, on in (("muet", element.muted), ("en boucle", element.loop))
+            how = "autoplay" if element.autoplay else "script"
+            extras = [word for word, on in (("muted", element.muted), ("loop", element.loop))
                       if on]
-            detail = f"<{element.tag}> en lecture automatique ({', '.join([how, *extras])})"
-            evidence.append(Evidence(url=element.src, detail=detail))
+            evidence.append(Evidence(url=element.src, message=message(
+                "evidence.autoplay", tag=element.tag, traits=[how, *extras])))
             statuses.append("fail")
     for request in capture.requests:
         if not request.animated or not is_answered(request):
@@ -38,11 +39,11 @@ def autoplay_and_animations(capture: Capture, context: CheckContext) -> Outcome:
         if fmt == "gif" and size > context["max_animated_gif_bytes"]:
             evidence.append(Evidence(url=request.url, bytes=size,
                                      saving_bytes=animated_gif_saving(size),
-                                     detail=f"GIF animé de {kilobytes(size)} : préférer une vidéo"))
+                                     message=message("evidence.animated_gif", bytes=size)))
             statuses.append("fail")
         else:
             evidence.append(Evidence(url=request.url, bytes=size,
-                                     detail=f"{fmt} animée : animation à justifier"))
+                                     message=message("evidence.animated_image", format=fmt)))
             statuses.append("warn")
     status = "fail" if "fail" in statuses else "warn" if statuses else "pass"
     return Outcome(

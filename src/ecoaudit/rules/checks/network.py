@@ -14,14 +14,13 @@ from ecoaudit.rules.checks.resources import (
     STATIC_KINDS,
     TEXT_KINDS,
     body_bytes,
-    counted,
     header,
     is_answered,
     is_inline,
-    kilobytes,
     kind,
 )
 from ecoaudit.rules.finding import Evidence
+from ecoaudit.rules.messages import Message, message
 from ecoaudit.rules.registry import CheckContext, NotApplicable, Outcome, check
 
 COMPRESSED_ENCODINGS = frozenset({"br", "gzip", "x-gzip", "deflate", "zstd", "compress"})
@@ -54,8 +53,7 @@ def text_compression(capture: Capture, context: CheckContext) -> Outcome:
         and body_bytes(r) > context["min_body_bytes"] and not context.is_third_party(r.url)
     ]
     if not candidates:
-        raise NotApplicable("aucune ressource texte du site de plus de "
-                            f"{context['min_body_bytes']} octets")
+        raise NotApplicable(message("reason.no_text_over", bytes=context["min_body_bytes"]))
     total = sum(body_bytes(r) for r in candidates)
     evidence = []
     for request in candidates:
@@ -66,7 +64,8 @@ def text_compression(capture: Capture, context: CheckContext) -> Outcome:
             continue  # too small a gain to count against the site
         evidence.append(Evidence(
             url=request.url, bytes=body_bytes(request), saving_bytes=saving,
-            detail=f"{kind(request)} envoyé sans compression ({kilobytes(body_bytes(request))})",
+            message=message("evidence.uncompressed", kind=kind(request),
+                            bytes=body_bytes(request)),
         ))
     uncompressed = sum(item.bytes or 0 for item in evidence)
     share = 100 * (total - uncompressed) / total
@@ -78,14 +77,15 @@ def text_compression(capture: Capture, context: CheckContext) -> Outcome:
     )
 
 
-def _cache_problem(request: Request) -> str | None:
+def _cache_problem(request: Request) -> Message | None:
     """Why the response cannot be reused from the browser cache, None if it can."""
     cache_control = (header(request, "cache-control") or "").lower()
+    no_reuse = message("evidence.cache_control", value=cache_control)
     if "no-store" in cache_control or "no-cache" in cache_control:
-        return f"Cache-Control: {cache_control}"
+        return no_reuse
     max_age = _MAX_AGE.search(cache_control)
     if max_age:
-        return None if int(max_age.group(1)) > 0 else f"Cache-Control: {cache_control}"
+        return None if int(max_age.group(1)) > 0 else no_reuse
     expires, date = header(request, "expires"), header(request, "date")
     if expires:
         try:
@@ -93,8 +93,8 @@ def _cache_problem(request: Request) -> str | None:
                      and parsedate_to_datetime(expires) > parsedate_to_datetime(date))
         except (TypeError, ValueError):
             fresh = False
-        return None if fresh else f"Expires: {expires} (déjà expiré ou illisible)"
-    return "ni Cache-Control max-age ni Expires"
+        return None if fresh else message("evidence.expired", value=expires)
+    return message("evidence.no_freshness")
 
 
 @check("cache-headers")
@@ -106,7 +106,7 @@ def cache_headers(capture: Capture, context: CheckContext) -> Outcome:
         and not r.from_service_worker and not context.is_third_party(r.url)
     ]
     if not statics:
-        raise NotApplicable("aucune ressource statique (CSS, JS, image, police, média) du site")
+        raise NotApplicable(message("reason.no_static"))
     total = sum(max(r.transfer_bytes, 1) for r in statics)
     evidence = []
     for request in statics:
@@ -114,7 +114,8 @@ def cache_headers(capture: Capture, context: CheckContext) -> Outcome:
         if problem:
             evidence.append(Evidence(url=request.url, bytes=request.transfer_bytes,
                                      saving_bytes=request.transfer_bytes,
-                                     detail=f"{kind(request)} non mis en cache : {problem}"))
+                                     message=message("evidence.not_cached", kind=kind(request),
+                                                     problem=problem)))
     uncached = sum(max(item.bytes or 0, 1) for item in evidence)
     share = 100 * (total - uncached) / total
     return Outcome(
@@ -135,7 +136,7 @@ def http2_and_domains(capture: Capture, context: CheckContext) -> Outcome:
     """Responses over HTTP/1.x, number of domains, first-party hosts serving static files."""
     network = [r for r in capture.requests if not is_inline(r.url)]
     if not network:
-        raise NotApplicable("aucune requête enregistrée pour cette page")
+        raise NotApplicable(message("reason.no_requests"))
     old: dict[str, list[Request]] = {}
     for request in network:
         host = parties.host_of(request.url)
@@ -149,24 +150,24 @@ def http2_and_domains(capture: Capture, context: CheckContext) -> Outcome:
     http1_count = sum(len(requests) for requests in old.values())
     evidence = [
         Evidence(url=requests[0].url, bytes=sum(r.transfer_bytes for r in requests),
-                 detail=f"{host} : {counted(len(requests), 'réponse')} en {requests[0].protocol}")
+                 message=message("evidence.old_http", host=host, count=len(requests),
+                                 protocol=requests[0].protocol))
         for host, requests in sorted(old.items())
     ]
     statuses = ["fail" if http1_count > context["max_http1_responses"] else "pass"]
     if len(domains) > context["max_domains"]:
         statuses.append("warn")
-        evidence.append(Evidence(url=None, detail=f"{counted(len(domains), 'domaine')} : "
-                                 + ", ".join(sorted(domains))))
+        evidence.append(Evidence(url=None, message=message(
+            "evidence.domains", count=len(domains), domains=sorted(domains))))
     if len(static_hosts) > context["max_static_hosts"]:
         statuses.append("warn")
-        hosts = counted(len(static_hosts), "hôte")
-        evidence.append(Evidence(url=None, detail="ressources statiques du site servies par "
-                                 f"{hosts} : " + ", ".join(sorted(static_hosts))))
+        evidence.append(Evidence(url=None, message=message(
+            "evidence.static_hosts", count=len(static_hosts), hosts=sorted(static_hosts))))
     status = "fail" if "fail" in statuses else "warn" if "warn" in statuses else "pass"
     return Outcome(
         status=status,
-        value=f"{counted(http1_count, 'réponse')} HTTP/1.x, {counted(len(domains), 'domaine')}, "
-              f"{counted(len(static_hosts), 'hôte statique', 'hôtes statiques')}",
+        value=message("outcome.http2_and_domains", http1=http1_count, domains=len(domains),
+                      static_hosts=len(static_hosts)),
         threshold={key: context[key] for key in
                    ("max_http1_responses", "max_domains", "max_static_hosts")},
         evidence=evidence,
@@ -177,18 +178,21 @@ def http2_and_domains(capture: Capture, context: CheckContext) -> Outcome:
 def http_errors_redirects(capture: Capture, context: CheckContext) -> Outcome:
     """Responses with an HTTP error (>= 400) and redirects (301, 302, 303, 307, 308)."""
     if not capture.requests:
-        raise NotApplicable("aucune requête enregistrée pour cette page")
+        raise NotApplicable(message("reason.no_requests"))
     errors = [r for r in capture.requests if r.status is not None and r.status >= 400]
     redirects = [r for r in capture.requests if r.status in REDIRECT_STATUSES]
     evidence = [Evidence(url=r.url, bytes=r.transfer_bytes, saving_bytes=r.transfer_bytes,
-                         detail=f"erreur HTTP {r.status}") for r in errors]
+                         message=message("evidence.http_error", status=r.status))
+                for r in errors]
     evidence += [Evidence(url=r.url, bytes=r.transfer_bytes, saving_bytes=r.transfer_bytes,
-                          detail=f"redirection HTTP {r.status} vers {r.redirect_to or '?'}")
+                          message=message("evidence.redirect", status=r.status,
+                                          target=r.redirect_to or "?"))
                  for r in redirects]
     failed = len(errors) > context["max_errors"] or len(redirects) > context["max_redirects"]
     return Outcome(
         status="fail" if failed else "pass",
-        value=f"{counted(len(errors), 'erreur')}, {counted(len(redirects), 'redirection')}",
+        value=message("outcome.errors_redirects", errors=len(errors),
+                      redirects=len(redirects)),
         threshold={"max_errors": context["max_errors"], "max_redirects": context["max_redirects"]},
         evidence=evidence,
     )
@@ -208,13 +212,14 @@ def https_everywhere(capture: Capture, context: CheckContext) -> Outcome:
     """Resources fetched over plain HTTP (an HTTP to HTTPS redirect is fine)."""
     network = [r for r in capture.requests if not is_inline(r.url)]
     if not network:
-        raise NotApplicable("aucune requête enregistrée pour cette page")
+        raise NotApplicable(message("reason.no_requests"))
     plain = [
         r for r in network
         if r.url.lower().startswith("http://") and r.status not in REDIRECT_STATUSES
         and not (context["exempt_loopback"] and _is_loopback(parties.host_of(r.url)))
     ]
-    evidence = [Evidence(url=r.url, bytes=r.transfer_bytes, detail=f"{kind(r)} chargé en HTTP")
+    evidence = [Evidence(url=r.url, bytes=r.transfer_bytes,
+                         message=message("evidence.plain_http", kind=kind(r)))
                 for r in plain]
     return Outcome(
         status="fail" if len(plain) > context["max_plain_http"] else "pass",
@@ -235,8 +240,9 @@ def site_static_hosts(captures: list[Capture], context: CheckContext) -> Outcome
                 host = parties.host_of(request.url)
                 hosts[host] = hosts.get(host, 0) + 1
     if not hosts:
-        raise NotApplicable("aucune ressource statique du site dans les pages mesurées")
-    evidence = [Evidence(url=None, detail=f"{host} : {count} ressources statiques")
+        raise NotApplicable(message("reason.no_site_static"))
+    evidence = [Evidence(url=None, message=message("evidence.site_static_host", host=host,
+                                                   count=count))
                 for host, count in sorted(hosts.items())]
     return Outcome(
         status="warn" if len(hosts) > context["max_hosts"] else "pass",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ecoaudit.capture import Capture, Image, Request
+from ecoaudit.rules.messages import is_singular
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 TEXT_KINDS = frozenset({"html", "css", "js", "json", "xml", "svg", "text"})
@@ -102,11 +103,8 @@ def images_by_url(capture: Capture) -> dict[str, Image]:
     return found
 
 
-def kilobytes(size: float) -> str:
-    """'123.4 ko' (1 ko = 1000 bytes, as EcoIndex counts)."""
-    return f"{size / 1000:.1f} ko"
-
-
 def counted(number: int, singular: str, plural: str | None = None) -> str:
-    """'0 requête', '1 requête', '2 requêtes': French agreement (0 and 1 take the singular)."""
-    return f"{number} {singular if number < 2 else plural or singular + 's'}"
+    """'0 requête', '1 requête', '2 requêtes': French agreement (0 and 1 take the singular).
+    Checks write counts in messages instead (`{count:plural:...}`, see rules.messages)."""
+    word = singular if is_singular(number, "fr") else plural or singular + "s"
+    return f"{number} {word}"
