@@ -24,9 +24,11 @@ PROTOCOL = Protocol(browser="chromium 1.0", tool_version="0.1.0",
                     measured_at="2026-11-28T09:00:00Z")
 
 
-def _at(path: str, capture: Capture, title: str) -> Capture:
+def _at(path: str, capture: Capture) -> Capture:
+    """The capture at SITE + path, titled with the path (no word of either language)."""
     url = SITE + path
-    return dataclasses.replace(capture, requested_url=url, final_url=url, title=title,
+    return dataclasses.replace(capture, requested_url=url, final_url=url,
+                               title="metz" + path.replace("/", "-"),
                                protocol=dataclasses.replace(capture.protocol,
                                                             **_protocol_fields()))
 
@@ -60,7 +62,7 @@ def images_page() -> Capture:
             Image(url=SITE + "/pied.webp", format="webp", bytes=30_000, natural_width=800,
                   natural_height=300, displayed_width=800, displayed_height=300),
         ],
-    ), "Images")
+    ))
 
 
 def network_page() -> Capture:
@@ -82,7 +84,7 @@ def network_page() -> Capture:
         req("https://cdn1.example.net/a.js", "script", size=1_000),
         req("https://cdn2.example.org/b.js", "script", size=1_000),
         req("https://cdn3.example.com/c.js", "script", size=1_000),
-    ), "Réseau")
+    ))
 
 
 def third_parties_page() -> Capture:
@@ -99,7 +101,7 @@ def third_parties_page() -> Capture:
         cookies=[Cookie(name="_ga", domain=".youtube.com", size=30, third_party=True)],
         dom=DomFacts(plugins=2, empty_src=1),
         permission_requests=["geolocation", "notifications"],
-    ), "Tiers")
+    ))
 
 
 def content_page() -> Capture:
@@ -117,12 +119,12 @@ def content_page() -> Capture:
                            used_bytes=20_000),
                   Coverage(url=SITE + "/site.css", kind="css", total_bytes=40_000,
                            used_bytes=1_000)],
-        fonts=[Font(family="Texte"), Font(family="Titres", weight="700"),
-               Font(family="Citations", style="italic")],
+        fonts=[Font(family="Alpha"), Font(family="Beta", weight="700"),
+               Font(family="Gamma", style="italic")],
         media=[Media(tag="video", src=SITE + "/fete.mp4", autoplay=True, muted=True,
                      loop=True),
                Media(tag="audio", src=SITE + "/hymne.mp3", playing=True)],
-    ), "Contenu")
+    ))
 
 
 def heavy_page() -> Capture:
@@ -132,7 +134,7 @@ def heavy_page() -> Capture:
     requests = [req(f"/r{n}", kind, size=size, headers={"cache-control": "max-age=3600"})
                 for n, (kind, size) in enumerate(kinds * 8)]
     return _at("/lourde", page(req("/lourde"), *requests, nodes=3_000,
-                               dom=DomFacts(max_depth=31)), "Lourde")
+                               dom=DomFacts(max_depth=31)))
 
 
 def old_capture_page() -> Capture:
@@ -140,12 +142,12 @@ def old_capture_page() -> Capture:
     capture = Capture(requested_url=SITE + "/", final_url=SITE + "/", status=200, nodes=120,
                       requests=[req("/ancienne", size=5_000,
                                     headers={"content-encoding": "br"})])
-    return _at("/ancienne", capture, "Ancienne")
+    return _at("/ancienne", capture)
 
 
 def after_consent_page() -> Capture:
     """Measured after consent: third-parties-before-consent does not apply."""
-    capture = _at("/apres", page(req("/apres")), "Après")
+    capture = _at("/apres", page(req("/apres")))
     return dataclasses.replace(capture, protocol=dataclasses.replace(capture.protocol,
                                                                     consent="after"))
 

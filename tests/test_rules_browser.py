@@ -394,7 +394,7 @@ def test_flash_object_and_empty_src_fail_social_widgets_plugins(measured: Measur
     finding = measured.finding("social-widgets-plugins")
     assert finding["value"] == 2
     assert _evidence(finding) == [(None, None, None, "1 <object>/<embed>"),
-                                  (None, None, None, "1 attributs src ou href vides")]
+                                  (None, None, None, "1 attribut src ou href vide")]
 
 
 def test_stylesheet_sent_uncompressed_fails_text_compression(measured: MeasuredSite):
@@ -455,7 +455,7 @@ def test_static_files_on_two_first_party_hosts_warn_site_static_hosts(measured: 
                                      first_party_hosts=["127.0.0.1", "localhost"])
     assert (finding.status, finding.value) == ("warn", 2)
     details = [item.detail for item in finding.evidence]
-    assert details[1] == "localhost : 1 ressources statiques"
+    assert details[1] == "localhost : 1 ressource statique"
     assert details[0].startswith("127.0.0.1 : ")
 
 
