@@ -17,6 +17,8 @@ apt_install() {
 }
 
 if shell_found; then browser; exit 0; fi
+# An executable chosen with ECOAUDIT_CHROMIUM is the user's choice: nothing to install.
+if [ -n "${ECOAUDIT_CHROMIUM:-}" ] && any_found; then browser; exit 0; fi
 
 echo "No headless shell found: trying 'playwright install --only-shell chromium'..."
 timeout 600 "$BIN/playwright" install --only-shell chromium \
@@ -37,6 +39,7 @@ if any_found; then
   exit 0
 fi
 
+if [ -n "${ECOAUDIT_CHROMIUM:-}" ]; then browser >&2; exit 1; fi  # says what is wrong with it
 echo "Could not install a Chromium. Install chromium-headless-shell, Chromium or Google Chrome," \
   "or set ECOAUDIT_CHROMIUM to its path." >&2
 exit 1
