@@ -75,10 +75,15 @@ def render_markdown(catalogue: Catalogue) -> str:
         "Chaque règle est un fichier de `rules/` et une fonction de vérification pure appliquée à "
         "la capture d'une page. Statuts : `pass`, `warn`, `fail`, `na` (non applicable, avec la "
         "raison), `manual` (preuve manuelle nécessaire). Les seuils se remplacent par site "
-        "(sites.toml) ou à l'appel.",
+        "(sites.toml) ou à l'appel. Ce que dit une vérification (preuves, valeur en mots, raison "
+        "d'un `na`) est une clé de message et ses paramètres, rédigés en français et en anglais "
+        "dans `src/ecoaudit/templates/report/messages.<langue>.toml` (voir docs/report.md).",
         "",
         "*Each rule is a file in `rules/` plus a pure check function applied to a page capture. "
-        "Thresholds can be overridden per site (sites.toml) or per invocation.*",
+        "Thresholds can be overridden per site (sites.toml) or per invocation. What a check says "
+        "(evidence, a value in words, why it does not apply) is a message key with parameters, "
+        "worded in French and English in `src/ecoaudit/templates/report/messages.<lang>.toml` "
+        "(see docs/report.md).*",
         "",
         "| règle / rule | titre | sévérité | portée | RGESN 2024 |",
         "|---|---|---|---|---|",
