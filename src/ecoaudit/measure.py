@@ -257,13 +257,25 @@ class CoverageRecorder:
         await self.session.send("CSS.enable")
         await self.session.send("CSS.startRuleUsageTracking")
 
+    async def _send_plain(self, method: str) -> dict:
+        """A CDP command whose answer is plain JSON. Playwright's public `send` walks every
+        value of the answer to wrap its own objects, which a coverage answer (every function of
+        every script) has none of: that walk was a sixth of our process's CPU per page. Its
+        implementation object answers the same dict without the walk; the public call remains
+        the fallback should that private object ever change."""
+        implementation = getattr(self.session, "_impl_obj", None)
+        try:
+            return await implementation.send(method, None, None)
+        except (AttributeError, TypeError):
+            return await self.session.send(method)
+
     def _on_sheet(self, event: dict) -> None:
         header = event.get("header", {})
         self.sheets[header.get("styleSheetId", "")] = header
 
     async def stop(self, document_url: str) -> list:
-        scripts = await self.session.send("Profiler.takePreciseCoverage")
-        rules = await self.session.send("CSS.stopRuleUsageTracking")
+        scripts = await self._send_plain("Profiler.takePreciseCoverage")
+        rules = await self._send_plain("CSS.stopRuleUsageTracking")
         return coverage.scripts_coverage(scripts.get("result", []), document_url) + (
             coverage.stylesheets_coverage(self.sheets, rules.get("ruleUsage", []), document_url)
         )
