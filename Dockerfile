@@ -10,19 +10,22 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    ECOAUDIT_CHROMIUM=/usr/bin/chromium \
+    ECOAUDIT_CHROMIUM=/usr/lib/chromium/chromium-headless-shell \
     ECOAUDIT_DB=/srv/ecoaudit/data/ecoaudit.db
 
-# Chromium and fonts from Debian, which ships its security updates: versions are not pinned.
+# Chromium's headless shell (the build the EcoIndex reference measures with) and fonts from
+# Debian, which ships its security updates: versions are not pinned.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends chromium fonts-dejavu-core fonts-liberation \
+    && apt-get install -y --no-install-recommends chromium-headless-shell fonts-dejavu-core \
+        fonts-liberation \
         ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/ecoaudit-src
 COPY pyproject.toml README.md ./
 COPY src ./src
+COPY rules ./rules
 RUN pip install . \
     && rm -rf /opt/ecoaudit-src
 

@@ -1,21 +1,22 @@
-"""Generate docs/rules.md from the rule files, and refresh the copy shipped in the package.
+"""Generate docs/rules.md from the rule files (rules/*.toml, the one copy of the catalogue).
 
     python -m ecoaudit.rules.docs
 
-docs/rules.md and src/ecoaudit/data/rules/ are generated: edit rules/*.toml, then run this.
-A test fails when either is out of date.
+docs/rules.md is generated: edit rules/*.toml, then run this. A test fails when it is out of date.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
+import os
+import sys
 from pathlib import Path
 
 from ecoaudit.rules.catalogue import Catalogue
-from ecoaudit.rules.engine import PACKAGED_RULE_DIRECTORY, SOURCE_RULE_DIRECTORY, load_catalogue
+from ecoaudit.rules.engine import RULE_DIRECTORY, load_catalogue
 
-DOCS_FILE = SOURCE_RULE_DIRECTORY.parent / "docs" / "rules.md"
+# In a source tree the catalogue is the repository's rules/, beside docs/.
+DOCS_FILE = Path(os.path.realpath(RULE_DIRECTORY)).parent / "docs" / "rules.md"
 _REFERENCE_NAMES = {
     "rgesn": "RGESN 2024", "greenit": "GreenIT-Analysis", "lighthouse": "Lighthouse",
 }
@@ -121,25 +122,16 @@ def _rgesn_coverage(catalogue: Catalogue) -> list[str]:
     return lines
 
 
-def sync_packaged_copy(source: Path = SOURCE_RULE_DIRECTORY,
-                       target: Path = PACKAGED_RULE_DIRECTORY) -> None:
-    """Make the package's copy of the rule files identical to `rules/`."""
-    target.mkdir(parents=True, exist_ok=True)
-    wanted = {path.name for path in source.glob("*.toml")}
-    for stale in target.glob("*.toml"):
-        if stale.name not in wanted:
-            stale.unlink()
-    for path in source.glob("*.toml"):
-        shutil.copyfile(path, target / path.name)
-
-
-def main() -> None:
-    catalogue = load_catalogue(SOURCE_RULE_DIRECTORY)
-    DOCS_FILE.parent.mkdir(parents=True, exist_ok=True)
+def main() -> int:
+    if not DOCS_FILE.parent.is_dir():
+        print(f"{DOCS_FILE.parent} does not exist: run this from ecoaudit's source tree.",
+              file=sys.stderr)
+        return 1
+    catalogue = load_catalogue()
     DOCS_FILE.write_text(render_markdown(catalogue), encoding="utf-8")
-    sync_packaged_copy()
-    print(f"wrote {DOCS_FILE} and {PACKAGED_RULE_DIRECTORY}/ ({len(catalogue)} rules)")
+    print(f"wrote {DOCS_FILE} ({len(catalogue)} rules)")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

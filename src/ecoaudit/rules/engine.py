@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,9 @@ from ecoaudit.rules.registry import (
     registered_checks,
 )
 
-PACKAGE_DIRECTORY = Path(__file__).resolve().parent
-SOURCE_RULE_DIRECTORY = PACKAGE_DIRECTORY.parents[2] / "rules"
-# Copy of rules/ shipped inside the package, for non-editable installs (kept identical by
-# `python -m ecoaudit.rules.docs`, checked by tests/test_rules_catalogue.py).
-PACKAGED_RULE_DIRECTORY = PACKAGE_DIRECTORY.parent / "data" / "rules"
+# The one copy of the catalogue is rules/ at the repository's root; the package reaches it as
+# ecoaudit/catalogue, a symbolic link in the source tree that the build turns into the files.
+RULE_DIRECTORY = Path(str(resources.files("ecoaudit").joinpath("catalogue")))
 
 MAX_EVIDENCE = 50  # per finding; the rest is summed up in one last entry
 
@@ -31,11 +30,8 @@ _loaded: dict[Path, Catalogue] = {}
 
 
 def default_rule_directory() -> Path:
-    """`rules/` of the source tree when running from it, else the copy inside the package."""
-    in_source_tree = (SOURCE_RULE_DIRECTORY.parent / "pyproject.toml").is_file()
-    if in_source_tree and SOURCE_RULE_DIRECTORY.is_dir():
-        return SOURCE_RULE_DIRECTORY
-    return PACKAGED_RULE_DIRECTORY
+    """The catalogue shipped with ecoaudit (rules/ of the repository)."""
+    return RULE_DIRECTORY
 
 
 def _check_functions_match(catalogue: Catalogue, checks: dict[str, RegisteredCheck]) -> None:
