@@ -17,10 +17,10 @@ def parse_viewport(_context, _parameter, value: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-PAGES_PER_CORE = 16  # the protocol's waits overlap: on 2 cores, 32 pages beat 16 (performance.md)
-MEMORY_PER_PAGE_MB = 60  # a page in flight in the headless shell: about 40 MB measured, + margin
+PAGES_PER_CORE = 32  # the protocol's waits overlap: on 2 cores 64 pages beat 48 and 32
+MEMORY_PER_PAGE_MB = 60  # a page in flight in the headless shell: about 45 MB measured, + margin
 MEMORY_SHARE = 0.5  # of the memory available when the command starts
-MAX_DEFAULT_CONCURRENCY = 64
+MAX_DEFAULT_CONCURRENCY = 128
 
 
 def available_memory_mb() -> float | None:
@@ -39,8 +39,9 @@ def available_memory_mb() -> float | None:
 
 
 def default_concurrency(cores: int | None = None, memory_mb: float | None = None) -> int:
-    """Pages measured at once: 16 per core (the waits overlap), fewer when half the available
-    memory cannot hold that many pages, never fewer than 2 nor more than 64."""
+    """Pages measured at once: 32 per core (the waits overlap), fewer when half the available
+    memory cannot hold that many pages, never fewer than 2 nor more than 128
+    (docs/performance.md)."""
     by_cores = PAGES_PER_CORE * (cores or os.cpu_count() or 1)
     memory = memory_mb if memory_mb is not None else available_memory_mb()
     by_memory = int(memory * MEMORY_SHARE / MEMORY_PER_PAGE_MB) if memory else by_cores
