@@ -15,6 +15,7 @@ from store_samples import sample_capture, sample_co2, sample_findings
 
 PAGES_PER_WRITER = 30
 PROCESS_TIMEOUT_SECONDS = 90
+ROUNDS, OPENERS = 6, 6  # processes opening one new database file at the same moment
 
 
 def write_a_run(url: str, site: str, start, results) -> None:
@@ -163,3 +164,30 @@ def test_a_run_another_live_process_crawls_is_not_resumed(tmp_path) -> None:
         if crawler.is_alive():
             os.kill(crawler.pid, signal.SIGKILL)
         crawler.join(10)
+
+
+def open_when_told(url: str, start, results) -> None:
+    """Child process: open a (new) database at the same moment as the others."""
+    try:
+        start.wait(PROCESS_TIMEOUT_SECONDS)
+        with Store.open(url) as store:
+            store.list_runs()
+        results.put("ok")
+    except BaseException as error:  # reported to the parent
+        results.put(f"{type(error).__name__}: {error}")
+
+
+def test_processes_opening_one_new_file_at_once_all_open_it(tmp_path) -> None:
+    context = multiprocessing.get_context("spawn")
+    for round_number in range(ROUNDS):
+        url = f"sqlite:///{tmp_path / f'new-{round_number}.db'}"
+        start, results = context.Event(), context.Queue()
+        children = [context.Process(target=open_when_told, args=(url, start, results))
+                    for _ in range(OPENERS)]
+        for child in children:
+            child.start()
+        start.set()
+        outcomes = [results.get(timeout=PROCESS_TIMEOUT_SECONDS) for _ in children]
+        for child in children:
+            child.join(PROCESS_TIMEOUT_SECONDS)
+        assert outcomes == ["ok"] * OPENERS

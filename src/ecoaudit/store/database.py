@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -105,18 +106,39 @@ def _configure_sqlite_connection(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+WAL_SWITCH_SECONDS = 30.0  # how long a new file's switch to WAL may wait for the other openers
+
+
 def use_wal(engine: Engine) -> None:
     """Switch a SQLite database to WAL mode (a setting kept in the file, so done once, when
-    the file is known to be an ecoaudit database: a foreign file is never rewritten)."""
+    the file is known to be an ecoaudit database: a foreign file is never rewritten).
+
+    Processes opening the same new file at once race for the switch, which needs the file to
+    itself: each try waits a second at most, then looks again, on a fresh connection, whether
+    another process has switched it meanwhile (its open connection would block ours forever).
+    """
     if not is_sqlite(engine):
         return
-    raw = engine.raw_connection()  # outside any transaction, as SQLite requires
-    try:
-        connection = raw.driver_connection
-        if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            connection.execute("PRAGMA journal_mode = WAL")
-    finally:
-        raw.close()
+    deadline = time.monotonic() + WAL_SWITCH_SECONDS
+    while True:
+        raw = engine.raw_connection()  # outside any transaction, as SQLite requires
+        try:
+            connection = raw.driver_connection
+            if connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            connection.execute("PRAGMA busy_timeout = 1000")
+            try:
+                connection.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if not is_lock_error(error) or time.monotonic() > deadline:
+                    raise
+            finally:
+                connection.execute(
+                    f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)}")
+        finally:
+            raw.invalidate()  # a fresh connection next time: this one may hold a stale view
+        time.sleep(0.1 * (1 + random.random()))
 
 
 def _begin_sqlite_transaction(connection) -> None:
