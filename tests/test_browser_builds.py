@@ -57,12 +57,10 @@ def _routes() -> dict:
 
 
 def _builds() -> tuple[str, str]:
-    shell = browser.playwright_shell_path() or browser._first_usable(
-        browser.SYSTEM_SHELL_CANDIDATES)
-    full = browser.find_full_chromium()
+    shell, full = browser.find_headless_shell(), browser.find_full_chromium()
     if not shell or not full:
         pytest.skip("both builds are needed: a headless shell and a full Chromium")
-    return shell, full.path
+    return shell.path, full.path
 
 
 def _figures(urls: list[str], executable: str) -> tuple[dict, list]:

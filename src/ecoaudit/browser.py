@@ -212,6 +212,15 @@ def _first_usable(candidates: tuple[str, ...]) -> str | None:
     return None
 
 
+def find_headless_shell() -> BrowserExecutable | None:
+    """A headless shell (Playwright's own, else the system's), or None."""
+    own = playwright_shell_path()
+    if own:
+        return BrowserExecutable(own, "playwright", HEADLESS_SHELL)
+    system = _first_usable(SYSTEM_SHELL_CANDIDATES)
+    return BrowserExecutable(system, "system", HEADLESS_SHELL) if system else None
+
+
 def find_full_chromium() -> BrowserExecutable | None:
     """A full Chromium or Chrome (Playwright's own, else the system's), or None."""
     own = playwright_chromium_path()
@@ -226,16 +235,10 @@ def find_chromium(configured: str | None = None) -> BrowserExecutable:
     for source, path in ((ENV_VARIABLE, os.environ.get(ENV_VARIABLE)), ("config", configured)):
         if path:
             return _explicit(source, path)
-    own_shell = playwright_shell_path()
-    if own_shell:
-        return BrowserExecutable(own_shell, "playwright", HEADLESS_SHELL)
-    system_shell = _first_usable(SYSTEM_SHELL_CANDIDATES)
-    if system_shell:
-        return BrowserExecutable(system_shell, "system", HEADLESS_SHELL)
-    full = find_full_chromium()
-    if full:
-        return full
-    raise BrowserNotFound(HOW_TO_GET_ONE)
+    found = find_headless_shell() or find_full_chromium()
+    if found is None:
+        raise BrowserNotFound(HOW_TO_GET_ONE)
+    return found
 
 
 def needs_no_sandbox() -> bool:

@@ -122,22 +122,20 @@ def use_wal(engine: Engine) -> None:
     deadline = time.monotonic() + WAL_SWITCH_SECONDS
     while True:
         raw = engine.raw_connection()  # outside any transaction, as SQLite requires
+        connection = raw.driver_connection
         try:
-            connection = raw.driver_connection
             if connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
                 return
             connection.execute("PRAGMA busy_timeout = 1000")
-            try:
-                connection.execute("PRAGMA journal_mode = WAL")
-                return
-            except sqlite3.OperationalError as error:
-                if not is_lock_error(error) or time.monotonic() > deadline:
-                    raise
-            finally:
-                connection.execute(
-                    f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)}")
+            return
+        except sqlite3.OperationalError as error:
+            raw.invalidate()  # its view may predate another's switch: a fresh one next try
+            if not is_lock_error(error) or time.monotonic() > deadline:
+                raise
         finally:
-            raw.invalidate()  # a fresh connection next time: this one may hold a stale view
+            raw.close()
         time.sleep(0.1 * (1 + random.random()))
 
 
