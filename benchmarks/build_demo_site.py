@@ -1,4 +1,4 @@
-"""Write the bundled demo site (src/ecoaudit/demo_site/): a fictional French commune's website.
+"""Write the bundled demo site (src/ecoaudit/demo/site/): a fictional French commune's website.
 
 Run once at authoring time; its output is committed. Deterministic: images come from seeded
 drawings, so running it again rewrites the same files.
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-SITE = Path(__file__).resolve().parents[1] / "src" / "ecoaudit" / "demo_site"
+SITE = Path(__file__).resolve().parents[1] / "src" / "ecoaudit" / "demo" / "site"
 COMMUNE = "Valmont-sur-Moselle"
 FONT_SOURCE = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf")
 FONT_LICENCE_SOURCE = Path("/usr/share/doc/fonts-dejavu-core/copyright")

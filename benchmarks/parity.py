@@ -32,7 +32,7 @@ import reference_tool
 import sitegen
 from serve import StaticServer
 
-DEMO_SITE = Path(str(files("ecoaudit") / "demo_site"))
+DEMO_SITE = Path(str(files("ecoaudit.demo") / "site"))
 FIELDS = ("nodes", "requests", "size_bytes", "score", "grade")
 
 

@@ -41,7 +41,7 @@ async def measure(urls: list[str], variant: str, concurrency: int) -> None:
     """One variant of the minimal protocol on every URL (runs in a child process)."""
     from playwright.async_api import async_playwright
 
-    from ecoaudit.browser import find_chromium, launch_options
+    from ecoaudit.measure.browser import find_chromium, launch_options
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(**launch_options(find_chromium()))

@@ -19,8 +19,8 @@ from pathlib import Path
 import psutil
 from playwright.async_api import async_playwright
 
-from ecoaudit.browser import find_chromium, launch_options
-from ecoaudit.localserve import served_folder
+from ecoaudit.measure.browser import find_chromium, launch_options
+from ecoaudit.net.localserve import served_folder
 from process_tree import kind_of
 
 

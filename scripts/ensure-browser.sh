@@ -6,7 +6,7 @@
 set -uo pipefail
 BIN=${1:-.venv/bin}
 
-browser() { "$BIN/python" -m ecoaudit.browser "$@"; }
+browser() { "$BIN/python" -m ecoaudit.measure.browser "$@"; }
 shell_found() { browser --shell >/dev/null 2>&1; }
 any_found() { browser >/dev/null 2>&1; }
 apt_install() {

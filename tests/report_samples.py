@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ecoaudit import ecoindex
+from ecoaudit.metrics import ecoindex
 
 
 def page(

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from ecoaudit import jsondoc
-from ecoaudit.acceptance import load_contract
-from ecoaudit.acceptance.measure import PageRuns
-from ecoaudit.acceptance.verdict import judge
 from ecoaudit.capture import Capture, Request
 from ecoaudit.errors import ConfigError
-from ecoaudit.scoring import score_capture
+from ecoaudit.export import jsondoc
+from ecoaudit.scoring.score import score_capture
+from ecoaudit.workflows.acceptance import load_contract
+from ecoaudit.workflows.acceptance.median_runs import PageRuns
+from ecoaudit.workflows.acceptance.verdict import judge
 from tests.page_server import Response, serve
 
 ECOAUDIT = str(Path(sys.executable).parent / "ecoaudit")

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from ecoaudit import browser
 from ecoaudit.errors import BrowserNotFound
+from ecoaudit.measure import browser
 
 
 def test_the_environment_variable_wins(monkeypatch, tmp_path):

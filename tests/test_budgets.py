@@ -6,11 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from ecoaudit import jsondoc
-from ecoaudit.budgets import Budget, evaluate_metrics, evaluate_page, load_budget_file, parse_budget
 from ecoaudit.capture import Capture, Request
 from ecoaudit.errors import ConfigError
-from ecoaudit.scoring import score_capture
+from ecoaudit.export import jsondoc
+from ecoaudit.scoring.budgets import (
+    Budget,
+    evaluate_metrics,
+    evaluate_page,
+    load_budget_file,
+    parse_budget,
+)
+from ecoaudit.scoring.score import score_capture
 
 
 def entry(nodes: int, sizes: list[int], url: str = "https://example.org/") -> dict:
@@ -127,8 +133,8 @@ def test_merging_lets_the_file_override_the_site() -> None:
 
 
 def test_a_sites_toml_budget_error_names_the_site_and_the_key(tmp_path: Path) -> None:
-    from ecoaudit.budgets import site_budget
-    from ecoaudit.config import load_config
+    from ecoaudit.config.settings import load_config
+    from ecoaudit.scoring.budgets import site_budget
 
     path = tmp_path / "sites.toml"
     path.write_text('[[sites]]\nname = "mairie"\nstart_urls = ["https://example.org/"]\n'

@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ElementTree
 
-from ecoaudit import jsondoc
-from ecoaudit.budgets import Budget
 from ecoaudit.capture import Capture, Request
-from ecoaudit.ci_outputs import gitlab_code_quality, junit_xml, result_json, write_outputs
-from ecoaudit.gate import judge_pages
-from ecoaudit.scoring import score_capture
+from ecoaudit.export import jsondoc
+from ecoaudit.scoring.budgets import Budget
+from ecoaudit.scoring.score import score_capture
+from ecoaudit.workflows.check.ci_outputs import (
+    gitlab_code_quality,
+    junit_xml,
+    result_json,
+    write_outputs,
+)
+from ecoaudit.workflows.check.gate import judge_pages
 
 BUDGET = Budget(max_size_kb=500, max_requests=3, rules_must_pass=("page-weight",),
                 max_score_drop=2)

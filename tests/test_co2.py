@@ -9,7 +9,7 @@ Hand computations (GB = 10**9 bytes; operational 0.055 + 0.059 + 0.080 = 0.194 k
 
 import pytest
 
-from ecoaudit import co2
+from ecoaudit.metrics import co2
 
 
 def test_one_gigabyte_on_the_global_grid_is_148_2_grams():

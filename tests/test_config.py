@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ecoaudit.config import DEFAULT_USER_AGENT, ConfigError, adhoc_site, load_config
+from ecoaudit.config.settings import DEFAULT_USER_AGENT, ConfigError, adhoc_site, load_config
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 

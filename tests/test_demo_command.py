@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ecoaudit.demo import demo_site_directory
+from ecoaudit.demo.server import demo_site_directory
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
-SITE = Path(str(files("ecoaudit") / "demo_site"))
+SITE = Path(str(files("ecoaudit.demo") / "site"))
 PAGES = sorted(SITE.rglob("*.html"))
 VOID_ELEMENTS = {
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",

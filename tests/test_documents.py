@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from ecoaudit.config import adhoc_site
-from ecoaudit.documents import inspect, is_document_content_type, is_document_url
+from ecoaudit.config.settings import adhoc_site
+from ecoaudit.crawl.documents import inspect, is_document_content_type, is_document_url
 from local_http import NO_LENGTH, LocalHttpServer
 
 PDF = b"%PDF-1.7\n" + b"x" * 12_345

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ecoaudit import ecoindex
+from ecoaudit.metrics import ecoindex
 
 
 @pytest.mark.parametrize(

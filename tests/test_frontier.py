@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from ecoaudit.capture import Link
-from ecoaudit.config import SiteConfig, adhoc_site
-from ecoaudit.frontier import FoundDocument, Frontier, QueuedUrl
+from ecoaudit.config.settings import SiteConfig, adhoc_site
+from ecoaudit.crawl.frontier import FoundDocument, Frontier, QueuedUrl
 from local_http import LocalHttpServer
 
 BASE = "http://127.0.0.1:8123"
@@ -174,7 +174,7 @@ def test_resume_skips_already_measured_urls() -> None:
 
 
 def test_robots_rules_are_applied_to_added_urls() -> None:
-    from ecoaudit.robots import RobotsPolicy
+    from ecoaudit.crawl.robots import RobotsPolicy
 
     policy = RobotsPolicy.parse("User-agent: *\nDisallow: /prive/\n", origin=BASE)
     frontier = Frontier(site(), robots={BASE: policy})
@@ -226,7 +226,7 @@ document.getElementById("later").appendChild(link);
 
 @pytest.mark.browser
 def test_links_of_the_rendered_dom_are_discovered() -> None:
-    from ecoaudit.measure import MeasureOptions, measure_urls
+    from ecoaudit.measure.page import MeasureOptions, measure_urls
 
     html = (200, {"Content-Type": "text/html; charset=utf-8"}, LINKS_PAGE)
     with LocalHttpServer({"/": html}) as server:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ecoaudit import har
+from ecoaudit.measure import har
 
 
 def _entry(url: str, response: dict, **extra) -> dict:

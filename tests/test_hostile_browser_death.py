@@ -12,10 +12,10 @@ import psutil
 import pytest
 from playwright.async_api import async_playwright
 
-from ecoaudit.browser import find_chromium, launch_options
-from ecoaudit.config import SiteConfig
-from ecoaudit.crawl import SiteCrawl, site_measure_options
-from ecoaudit.measure import (
+from ecoaudit.config.settings import SiteConfig
+from ecoaudit.crawl.engine import SiteCrawl, site_measure_options
+from ecoaudit.measure.browser import find_chromium, launch_options
+from ecoaudit.measure.page import (
     BROWSER_DEATH_GRACE_SECONDS,
     BrowserSession,
     MeasureOptions,

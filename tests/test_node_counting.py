@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecoaudit.measure import MeasureOptions, measure_urls
+from ecoaudit.measure.page import MeasureOptions, measure_urls
 from tests.page_server import Response, serve
 
 pytestmark = pytest.mark.browser
@@ -101,7 +101,7 @@ def test_the_hand_counts_are_what_playwrights_two_selectors_give():
     """The reference's own way: len(locator('*')) - len(locator("//*[local-name()='svg']//*"))."""
     from playwright.sync_api import sync_playwright
 
-    from ecoaudit.browser import find_chromium, launch_options
+    from ecoaudit.measure.browser import find_chromium, launch_options
 
     found = {}
     with serve(_routes()) as server, sync_playwright() as playwright:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ecoaudit.parties import host_of, is_third_party, registrable_domain
+from ecoaudit.net.parties import host_of, is_third_party, registrable_domain
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ import asyncio
 
 import pytest
 
-from ecoaudit.config import SiteConfig
-from ecoaudit.crawl import crawl_sites
-from ecoaudit.measure import MeasureOptions
+from ecoaudit.config.settings import SiteConfig
+from ecoaudit.crawl.engine import crawl_sites
+from ecoaudit.measure.page import MeasureOptions
 from ecoaudit.store import Store
 from tests.hostile_server import (
     GIF_1PX,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ecoaudit.browser import find_chromium, launch_options
+from ecoaudit.measure.browser import find_chromium, launch_options
 from ecoaudit.store import Store
 from tests.page_server import serve
 from tests.report_fixture_sites import (

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ecoaudit import ecoindex
+from ecoaudit.metrics import ecoindex
 from ecoaudit.report import charts
 from ecoaudit.report.i18n import Translator, UnknownLanguage
 from ecoaudit.report.model import RunData, SiteData

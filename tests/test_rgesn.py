@@ -2,8 +2,7 @@
 
 from collections import Counter
 
-from ecoaudit import rgesn
-from ecoaudit.rules import load_catalogue
+from ecoaudit.rules import load_catalogue, rgesn
 
 
 def test_there_are_78_criteria_in_9_families_with_the_published_counts():

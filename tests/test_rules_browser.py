@@ -24,10 +24,11 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from ecoaudit import co2, ecoindex, rules
+from ecoaudit import rules
 from ecoaudit.capture import Capture
-from ecoaudit.measure import MeasureOptions, measure_urls
-from ecoaudit.scoring import score_capture
+from ecoaudit.measure.page import MeasureOptions, measure_urls
+from ecoaudit.metrics import co2, ecoindex
+from ecoaudit.scoring.score import score_capture
 from tests.fixtures.build_rules_site import (
     COOKIE,
     USED_RULES,

@@ -16,18 +16,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ecoaudit.config import load_config
+from ecoaudit.config.settings import load_config
 from ecoaudit.errors import ConfigError
-from ecoaudit.measure import MeasureOptions
-from ecoaudit.schedule_lock import SchedulerBusy, SchedulerLock
-from ecoaudit.scheduler import (
+from ecoaudit.measure.page import MeasureOptions
+from ecoaudit.store import Store
+from ecoaudit.workflows.schedule.lock import SchedulerBusy, SchedulerLock
+from ecoaudit.workflows.schedule.scheduler import (
     CronTrigger,
     SchedulerSettings,
     SiteScheduler,
     is_due,
     site_trigger,
 )
-from ecoaudit.store import Store
 from tests.page_server import Response, serve
 
 ECOAUDIT = str(Path(sys.executable).parent / "ecoaudit")
@@ -126,7 +126,7 @@ def test_a_second_lock_on_the_same_database_is_refused(store_url: str) -> None:
 HOLD_LOCK = """
 import sys, time
 from ecoaudit.store import Store
-from ecoaudit.schedule_lock import SchedulerLock
+from ecoaudit.workflows.schedule.lock import SchedulerLock
 store = Store.open(sys.argv[1])
 lock = SchedulerLock(store.engine)
 lock.acquire()

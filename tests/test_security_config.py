@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ecoaudit.acceptance.contract import load_contract
-from ecoaudit.budgets import load_budget_file
-from ecoaudit.config import load_config
+from ecoaudit.config.settings import load_config
 from ecoaudit.errors import EcoauditError
+from ecoaudit.scoring.budgets import load_budget_file
+from ecoaudit.workflows.acceptance.contract import load_contract
 
 SITE = '[[sites]]\nname = "metz"\nstart_urls = ["https://www.metz.fr/"]\n'
 CONTRACT = ('[contract]\ntitle = "Recette"\n[scope]\nurls = ["https://www.metz.fr/"]\n'

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import async_playwright
 
-from ecoaudit.browser import find_chromium, launch_options, needs_no_sandbox
+from ecoaudit.measure.browser import find_chromium, launch_options, needs_no_sandbox
 
 pytestmark = pytest.mark.browser
 
@@ -105,7 +105,7 @@ def report_as_nobody(executable, home) -> dict:
 def test_root_runs_chromium_without_sandbox_and_logs_it(caplog) -> None:
     if not needs_no_sandbox():
         pytest.skip("not running as root")
-    with caplog.at_level(logging.INFO, logger="ecoaudit.browser"):
+    with caplog.at_level(logging.INFO, logger="ecoaudit.measure.browser"):
         options = launch_options(find_chromium())
     assert options["chromium_sandbox"] is False
     assert "--no-sandbox" in caplog.text

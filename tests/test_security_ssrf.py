@@ -16,11 +16,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from ecoaudit import httpfetch, urls
-from ecoaudit.config import SiteConfig
-from ecoaudit.crawl import crawl_sites
-from ecoaudit.frontier import Frontier
-from ecoaudit.measure import BrowserSession, MeasureOptions, invalid_url_reason
+from ecoaudit.config.settings import SiteConfig
+from ecoaudit.crawl.engine import crawl_sites
+from ecoaudit.crawl.frontier import Frontier
+from ecoaudit.measure.page import BrowserSession, MeasureOptions, invalid_url_reason
+from ecoaudit.net import httpfetch, urls
 from ecoaudit.store import Store
 from tests.hostile_server import HostileServer
 

@@ -9,11 +9,11 @@ import time
 import httpx
 import pytest
 
-from ecoaudit.config import SiteConfig, adhoc_site
-from ecoaudit.frontier import Frontier
-from ecoaudit.httpfetch import TooLarge, fetch
-from ecoaudit.robots import RobotsPolicy
-from ecoaudit.sitemaps import SitemapError, discover, parse_sitemap
+from ecoaudit.config.settings import SiteConfig, adhoc_site
+from ecoaudit.crawl.frontier import Frontier
+from ecoaudit.crawl.robots import RobotsPolicy
+from ecoaudit.crawl.sitemaps import SitemapError, discover, parse_sitemap
+from ecoaudit.net.httpfetch import TooLarge, fetch
 from local_http import LocalHttpServer
 
 XML = {"Content-Type": "application/xml"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecoaudit import ecoindex
+from ecoaudit.metrics import ecoindex
 from ecoaudit.store import RunNotFound, Store
 from store_samples import BASE, sample_capture, sample_co2, sample_findings
 

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 import ecoaudit.cli.runs  # noqa: F401  (registers the commands on the group)
 from ecoaudit.cli import cli, main
+from ecoaudit.export.run_csv import CSV_COLUMNS
 from ecoaudit.store import Store
-from ecoaudit.store.csv_export import CSV_COLUMNS
 from store_samples import BASE, sample_capture, sample_co2, sample_findings
 
 ECOAUDIT = str(Path(sys.executable).parent / "ecoaudit")

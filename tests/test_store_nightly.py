@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from ecoaudit.config import load_config
-from ecoaudit.measure import MeasureOptions
-from ecoaudit.scheduler import SchedulerSettings, SiteScheduler
+from ecoaudit.config.settings import load_config
+from ecoaudit.measure.page import MeasureOptions
 from ecoaudit.store import Store
 from ecoaudit.store.backup import dated_backups
+from ecoaudit.workflows.schedule.scheduler import SchedulerSettings, SiteScheduler
 from test_store_retention import HISTORY, PRUNED, fill_history
 
 ECOAUDIT = str(Path(sys.executable).parent / "ecoaudit")

@@ -6,9 +6,10 @@ import pytest
 from click.testing import CliRunner
 
 import ecoaudit.cli.runs  # noqa: F401  (registers the commands on the group)
-from ecoaudit import co2, rules
+from ecoaudit import rules
 from ecoaudit.cli import cli
 from ecoaudit.errors import ConfigError
+from ecoaudit.metrics import co2
 from ecoaudit.store import Store
 from store_samples import sample_capture
 

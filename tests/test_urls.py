@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from ecoaudit.urls import (
+from ecoaudit.net.urls import (
     UrlError,
     check_scheme,
     host_key,

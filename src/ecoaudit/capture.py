@@ -168,7 +168,7 @@ class Protocol:
     consent: str = "none"  # "none", "before", "after"
     user_agent: str | None = None
     browser: str | None = None  # e.g. "chromium 156.0.8078.73"
-    browser_build: str | None = None  # "headless-shell" or "full" (ecoaudit.browser)
+    browser_build: str | None = None  # "headless-shell" or "full" (ecoaudit.measure.browser)
     browser_path: str | None = None  # the executable that measured
     tool_version: str | None = None
     formula_version: str | None = None

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from ecoaudit.acceptance import load_contract, run_acceptance, verify_folder
 from ecoaudit.cli import cli
-from ecoaudit.config import load_config
+from ecoaudit.config.settings import load_config
 from ecoaudit.errors import ConfigError
+from ecoaudit.workflows.acceptance import load_contract, run_acceptance, verify_folder
 
 
 def _verify(arguments: tuple[str, ...], contract_path, out_dir) -> None:

@@ -7,7 +7,6 @@ import sys
 
 import click
 
-from ecoaudit import jsondoc
 from ecoaudit.cli import cli
 from ecoaudit.cli.options import (
     default_concurrency,
@@ -17,8 +16,9 @@ from ecoaudit.cli.options import (
     threshold_overrides,
 )
 from ecoaudit.cli.output import print_failures, print_pages_table, write_json
-from ecoaudit.measure import measure_urls
-from ecoaudit.scoring import score_capture
+from ecoaudit.export import jsondoc
+from ecoaudit.measure.page import measure_urls
+from ecoaudit.scoring.score import score_capture
 
 
 @cli.command()

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import click
 
-from ecoaudit import budgets, gate
-from ecoaudit.ci_outputs import write_outputs
 from ecoaudit.cli import cli
 from ecoaudit.cli.options import default_concurrency, measure_options, protocol_options
-from ecoaudit.config import SiteConfig, load_config
-from ecoaudit.crawl import site_measure_options
+from ecoaudit.config.settings import SiteConfig, load_config
+from ecoaudit.crawl.engine import site_measure_options
 from ecoaudit.errors import ConfigError
+from ecoaudit.scoring import budgets
 from ecoaudit.store import Store
+from ecoaudit.workflows.check import gate
+from ecoaudit.workflows.check.ci_outputs import write_outputs
 
 
 def _site(config_path: Path, name: str) -> SiteConfig:

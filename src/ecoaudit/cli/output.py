@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ecoaudit.ecoindex import GRADE_COLOURS
+from ecoaudit.metrics.ecoindex import GRADE_COLOURS
 
 console = Console()
 error_console = Console(stderr=True)

@@ -9,10 +9,9 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from ecoaudit import rgesn
 from ecoaudit.cli import cli
 from ecoaudit.cli.output import console
-from ecoaudit.rules import load_catalogue
+from ecoaudit.rules import load_catalogue, rgesn
 
 
 def _print_rules(catalogue, lang: str) -> None:

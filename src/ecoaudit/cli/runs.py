@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 
 from ecoaudit.cli import cli
-from ecoaudit.config import load_config
+from ecoaudit.config.settings import load_config
+from ecoaudit.export.run_csv import write_run_csv
 from ecoaudit.store import RunNotFound, Store
-from ecoaudit.store.csv_export import write_run_csv
 from ecoaudit.store.database import display_url
 from ecoaudit.store.errors import CapturesPruned
 

@@ -11,11 +11,11 @@ import click
 
 from ecoaudit.cli import cli
 from ecoaudit.cli.options import default_concurrency, measure_options, protocol_options
-from ecoaudit.config import load_config
+from ecoaudit.config.settings import load_config
 from ecoaudit.errors import ConfigError
-from ecoaudit.schedule_lock import SchedulerLock
-from ecoaudit.scheduler import DEFAULT_TIMEZONE, SchedulerSettings, SiteScheduler
 from ecoaudit.store import Store
+from ecoaudit.workflows.schedule.lock import SchedulerLock
+from ecoaudit.workflows.schedule.scheduler import DEFAULT_TIMEZONE, SchedulerSettings, SiteScheduler
 
 
 async def _run(scheduler: SiteScheduler, once: bool) -> list:
@@ -61,7 +61,7 @@ def schedule(context, config_path, db_url, once, timezone, out_dir, write_report
     (backup, keep_captures, keep_runs). With --once: exit status 0 when every due run completed
     (and the backup and prune succeeded), 2 otherwise.
     """
-    logging.getLogger("ecoaudit.scheduler").setLevel(logging.INFO)
+    logging.getLogger("ecoaudit.workflows.schedule.scheduler").setLevel(logging.INFO)
     config = load_config(config_path)
     if not config.sites:
         raise ConfigError(f"{config_path} declares no site: add a [[sites]] table.")

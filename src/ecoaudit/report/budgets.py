@@ -1,7 +1,7 @@
 """Page budgets (RGESN 6.1) in the reports: which budgets a site is held to, page by page.
 
-Whether a page stays within a budget is decided by `ecoaudit.budgets` (the same code as the CI
-gate and `check`); this module only chooses the budgets and their order.
+Whether a page stays within a budget is decided by `ecoaudit.scoring.budgets` (the same code as the
+CI gate and `check`); this module only chooses the budgets and their order.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ecoaudit import budgets as gate_budgets
+from ecoaudit.scoring import budgets as gate_budgets
 
 # The EcoIndex targets, used for weight, requests and DOM when a site declares no value of its own.
 DEFAULT_BUDGETS = {"max_size_kb": 1024, "max_requests": 40, "max_nodes": 600}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecoaudit import ecoindex
+from ecoaudit.metrics import ecoindex
 from ecoaudit.report.figures import measured
 
 # A score move smaller than this, without a grade change, is measurement noise, not a change.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from ecoaudit import ecoindex
+from ecoaudit.metrics import ecoindex
 
 INK = "#1f2328"
 MUTED = "#57606a"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ecoaudit import ecoindex
+from ecoaudit.metrics import ecoindex
 from ecoaudit.report.budgets import Budget, page_within, site_budgets
 
 GRADES = ecoindex.GRADES

@@ -28,9 +28,9 @@ from ecoaudit.report.collectivite import (
     CollectiviteReport,
     build_collectivite_report,
 )
-from ecoaudit.report.csvexport import key_figures_csv
 from ecoaudit.report.figures import swd_grams
 from ecoaudit.report.i18n import Translator
+from ecoaudit.report.key_figures_csv import key_figures_csv
 from ecoaudit.report.model import SiteData
 from ecoaudit.report.pages import requests_by_domain, requests_by_type, third_party_domains
 from ecoaudit.report.rgesn_table import MANUAL

@@ -1,7 +1,7 @@
 """The RGESN 2024 table of a site: per criterion, how it is checked, the share of pages that comply.
 
-Built on `ecoaudit.rgesn.site_rgesn_view`, over the measured pages of the latest run. Criteria a
-crawler cannot check are listed as needing manual evidence, never as failed.
+Built on `ecoaudit.rules.rgesn.site_rgesn_view`, over the measured pages of the latest run.
+Criteria a crawler cannot check are listed as needing manual evidence, never as failed.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ecoaudit import rgesn
 from ecoaudit.report.figures import measured
+from ecoaudit.rules import rgesn
 
 AUTOMATIC, PARTIAL, MANUAL = "automatic", "partial", "manual"
 CHECK_NAMES = {"auto": AUTOMATIC, "partial": PARTIAL, "manual": MANUAL}

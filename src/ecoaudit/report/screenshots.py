@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ecoaudit.browser import find_chromium, launch_options
-from ecoaudit.localserve import served_folder
+from ecoaudit.measure.browser import find_chromium, launch_options
+from ecoaudit.net.localserve import served_folder
 
 WIDTH, MAX_HEIGHT = 1100, 2200
 

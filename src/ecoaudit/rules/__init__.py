@@ -19,7 +19,7 @@ from ecoaudit.rules.engine import (
     validate_overrides,
 )
 from ecoaudit.rules.finding import STATUSES, Evidence, Finding
-from ecoaudit.rules.rescore import page_co2_of, rescore_page
+from ecoaudit.workflows.rescore import page_co2_of, rescore_page
 
 __all__ = [
     "STATUSES", "Catalogue", "Evidence", "Finding", "Rule", "default_rule_directory", "evaluate",

@@ -99,7 +99,7 @@ def render_markdown(catalogue: Catalogue) -> str:
 
 
 def _rgesn_coverage(catalogue: Catalogue) -> list[str]:
-    from ecoaudit import rgesn
+    from ecoaudit.rules import rgesn
 
     criteria = rgesn.criteria(catalogue)
     modes = {mode: sum(c.check == mode for c in criteria) for mode in rgesn.CHECK_MODES}

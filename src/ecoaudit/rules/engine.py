@@ -6,9 +6,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ecoaudit import parties
 from ecoaudit.capture import Capture
 from ecoaudit.errors import ConfigError
+from ecoaudit.net import parties
 from ecoaudit.rules.catalogue import Catalogue, Rule, read_catalogue
 from ecoaudit.rules.finding import STATUSES, Evidence, Finding
 from ecoaudit.rules.messages import Message, message, render
@@ -52,7 +52,7 @@ def _check_functions_match(catalogue: Catalogue, checks: dict[str, RegisteredChe
 
 def load_catalogue(directory: Path | None = None) -> Catalogue:
     """Load and validate the rule catalogue (default: the repository's `rules/`)."""
-    from ecoaudit.rgesn import criterion_numbers
+    from ecoaudit.rules.rgesn import criterion_numbers
 
     path = Path(directory) if directory is not None else default_rule_directory()
     if directory is None and path in _loaded:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ecoaudit import parties
+from ecoaudit.net import parties
 from ecoaudit.rules.finding import Evidence
 from ecoaudit.rules.messages import Message, message, render
 

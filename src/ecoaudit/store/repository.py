@@ -21,8 +21,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from ecoaudit import __version__, ecoindex, jsondoc
+from ecoaudit import __version__
 from ecoaudit.capture import Capture, Protocol
+from ecoaudit.export import jsondoc
+from ecoaudit.metrics import ecoindex
 from ecoaudit.store.capture_blob import compress_capture, decompress_capture
 from ecoaudit.store.database import (
     display_url,

@@ -3,8 +3,8 @@ say-so (RGESN 4.4, 2.10, 1.6, 4.13, 6.6)."""
 
 from __future__ import annotations
 
-from ecoaudit import parties
 from ecoaudit.capture import Capture, Request
+from ecoaudit.net import parties
 from ecoaudit.rules.checks.resources import STATIC_KINDS, is_inline, kind
 from ecoaudit.rules.finding import Evidence
 from ecoaudit.rules.messages import message

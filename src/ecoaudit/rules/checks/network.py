@@ -7,8 +7,8 @@ import ipaddress
 import re
 from email.utils import parsedate_to_datetime
 
-from ecoaudit import parties
 from ecoaudit.capture import Capture, Request
+from ecoaudit.net import parties
 from ecoaudit.rules.checks.resources import (
     REDIRECT_STATUSES,
     STATIC_KINDS,

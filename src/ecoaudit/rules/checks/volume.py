@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ecoaudit import co2, ecoindex
 from ecoaudit.capture import Capture
 from ecoaudit.errors import ConfigError
+from ecoaudit.metrics import co2, ecoindex
 from ecoaudit.rules.checks.resources import kind
 from ecoaudit.rules.finding import Evidence
 from ecoaudit.rules.messages import message

@@ -1,0 +1,1 @@
+"""The configuration layer: sites.toml read, checked and turned into settings objects."""

@@ -1,0 +1,379 @@
+"""Crawling one site: the frontier decides what to visit, the browser session measures, the store
+keeps each page as soon as it is measured.
+
+Pages are measured in parallel (one shared browser, a fresh context per page), within the site's
+politeness limits: at most `max_concurrency_per_host` pages of a host open at once, and at least
+`min_delay` (or robots.txt's Crawl-delay, whichever is larger) between two page starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from ecoaudit import __version__
+from ecoaudit.capture import Capture
+from ecoaudit.config.settings import SiteConfig
+from ecoaudit.crawl import documents
+from ecoaudit.crawl.frontier import Frontier, QueuedUrl
+from ecoaudit.measure.page import BrowserSession, MeasureOptions, links_found, navigation_turn
+from ecoaudit.metrics import ecoindex
+from ecoaudit.net.httpfetch import site_client
+from ecoaudit.net.urls import UrlError, host_key
+from ecoaudit.scoring.score import score_capture
+from ecoaudit.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CrawlProgress:
+    """Live counters of a crawl, for progress bars and logs."""
+
+    site: str
+    done: int = 0
+    failed: int = 0
+    queued: int = 0
+    documents: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def pages_per_minute(self) -> float:
+        elapsed = time.monotonic() - self.started
+        return 60 * self.done / elapsed if elapsed > 0 else 0.0
+
+
+@dataclass
+class CrawlResult:
+    """How a crawl ended."""
+
+    site: str
+    run_id: int
+    status: str  # completed, interrupted, failed
+    reason: str | None
+    pages_ok: int
+    pages_failed: int
+    documents: int
+    duplicates: int
+    elapsed: float
+
+
+ProgressCallback = Callable[[CrawlProgress], None]
+
+
+def site_measure_options(site: SiteConfig, base: MeasureOptions,
+                         timeout: float | None = None) -> MeasureOptions:
+    """The measurement options for a site: the protocol of `base` plus the site's access.
+
+    The page timeout is `timeout` when given, else the site's `page_timeout`.
+    """
+    options = dataclasses.replace(base)
+    options.timeout = timeout if timeout is not None else site.page_timeout
+    options.extra_headers = site.resolved_headers()
+    start = site.start_urls[0]
+    options.cookies = [
+        {"name": name, "value": value, "url": f"{urlsplit(start).scheme}://{host}/"}
+        for name, value in site.resolved_cookies().items()
+        for host in site.allowed_hosts
+    ]
+    credentials = site.resolved_basic_auth()
+    options.http_credentials = (
+        {"username": credentials[0], "password": credentials[1]} if credentials else None
+    )
+    options.consent_selector = site.consent
+    options.first_party_hosts = [*site.allowed_hosts, *site.first_party_hosts]
+    options.allowed_hosts = list(site.allowed_hosts)
+    options.allow_private = site.allow_private_addresses
+    options.user_agent_token = site.user_agent
+    return options
+
+
+class SiteCrawl:
+    """One run of one site."""
+
+    def __init__(self, site: SiteConfig, store: Store, session: BrowserSession, *,
+                 concurrency: int, progress: ProgressCallback | None = None,
+                 stop: asyncio.Event | None = None) -> None:
+        self.site = site
+        self.store = store
+        self.session = session
+        self.concurrency = max(1, concurrency)
+        self.frontier = Frontier(site)
+        self.progress = CrawlProgress(site.name)
+        self.on_progress = progress or (lambda _progress: None)
+        self.stop = stop or asyncio.Event()
+        self.run_id: int | None = None
+        self.duplicates = 0
+        self._active = 0
+        self._changed = asyncio.Condition()
+        self._states = ("before", "after") if site.consent else ("none",)
+        self._documents_done: set[str] = set()  # inspected before an interruption
+        self._page_with_content: dict[tuple[str, str], str] = {}  # (host, HTML digest) -> URL
+
+    async def run(self, *, resume: bool = False) -> CrawlResult:
+        started = time.monotonic()
+        self.run_id = await asyncio.to_thread(self._open_run, resume)
+        status, reason = "completed", None
+        try:
+            async with site_client(self.site) as client:
+                await self.frontier.seed(client)
+                if resume:
+                    await self._restore_frontier()
+                if self.frontier.blocked_reason:
+                    status, reason = "failed", self.frontier.blocked_reason
+                else:
+                    workers = [asyncio.create_task(self._worker(client))
+                               for _ in range(self.concurrency)]
+                    await asyncio.gather(*workers)
+                    await self._inspect_documents(client)
+                    if self.stop.is_set():
+                        status, reason = "interrupted", "stopped before the end; resume with "\
+                            "--resume"
+            if status == "completed":
+                status, reason = self._final_status()
+            if self.progress.done:
+                await asyncio.to_thread(self._record_site_findings)
+        except asyncio.CancelledError:
+            await asyncio.shield(asyncio.to_thread(
+                self.store.finish_run, self.run_id, "interrupted",
+                "interrupted (Ctrl-C or stop signal); resume with --resume"))
+            raise
+        except UrlError as error:
+            status, reason = "failed", str(error)
+        await asyncio.to_thread(self.store.finish_run, self.run_id, status, reason)
+        return CrawlResult(
+            site=self.site.name, run_id=self.run_id, status=status, reason=reason,
+            pages_ok=self.progress.done - self.progress.failed,
+            pages_failed=self.progress.failed, documents=self.progress.documents,
+            duplicates=self.duplicates, elapsed=time.monotonic() - started,
+        )
+
+    def _open_run(self, resume: bool) -> int:
+        site = self.site
+        self.store.upsert_site(site.name, title=site.title, group=site.group,
+                               config=site.redacted())
+        if resume:
+            run_id = self.store.resumable_run(site.name)
+            if run_id is not None:
+                self.store.resume_run(run_id)
+                log.info("Resuming run %s of %s", run_id, site.name)
+                return run_id
+            log.info("No interrupted run of %s to resume: starting a new run.", site.name)
+        return self.store.start_run(
+            site.name,
+            settings={"max_pages": site.max_pages, "max_depth": site.max_depth,
+                      "concurrency": self.concurrency,
+                      "max_concurrency_per_host": site.max_concurrency_per_host,
+                      "min_delay": site.min_delay, "start_urls": site.start_urls,
+                      "consent": site.consent},
+            protocol=self.session.protocol().__dict__,
+            tool_version=__version__, formula_version=ecoindex.FORMULA_VERSION,
+            browser_version=self.session.browser_version,
+        )
+
+    async def _restore_frontier(self) -> None:
+        """Rebuild the queue of an interrupted run from the pages it already stored."""
+        pages = await asyncio.to_thread(self.store.page_summaries, self.run_id)
+        done_urls = {page["url"] for page in pages}
+        self.frontier.resume_from(done_urls | {p["final_url"] for p in pages if p["final_url"]})
+        for page in pages:
+            depth = page["depth"] or 0
+            if (page["error"] is None and page["consent_state"] in ("none", "before")
+                    and depth < self.site.max_depth):
+                capture = await asyncio.to_thread(self.store.load_capture, page["page_id"])
+                self.frontier.add_links(capture.links, depth + 1, capture.final_url)
+                if (key := _content_key(capture)) is not None:
+                    self._page_with_content.setdefault(key, capture.final_url)
+        self.progress.done = len({page["url"] for page in pages})
+        self.progress.failed = len({page["url"] for page in pages if page["error"]})
+        self._documents_done = await asyncio.to_thread(self.store.measured_documents, self.run_id)
+
+    def _record_site_findings(self) -> None:
+        """Judge the site-scope rules on every measured page of the run (before consent)."""
+        from ecoaudit import rules
+
+        captures = [
+            self.store.load_capture(page["page_id"])
+            for page in self.store.page_summaries(self.run_id)
+            if page["error"] is None and page["consent_state"] in ("none", "before")
+        ]
+        findings = rules.evaluate_site(captures, overrides=self.site.rules,
+                                       first_party_hosts=self._first_party_hosts())
+        self.store.record_site_findings(self.run_id, [f.to_dict() for f in findings])
+
+    def _first_party_hosts(self) -> list[str]:
+        return [*self.site.allowed_hosts, *self.site.first_party_hosts]
+
+    def _final_status(self) -> tuple[str, str | None]:
+        measured = self.progress.done - self.progress.failed
+        if self.progress.done == 0:
+            refused = dict(self.frontier.refused)
+            return "failed", f"no page could be crawled (refused URLs by reason: {refused})"
+        if measured == 0:
+            return "failed", f"every page failed ({self.progress.failed} pages)"
+        return "completed", None
+
+    async def _worker(self, client) -> None:
+        while not self.stop.is_set():
+            item = await self._next(client)
+            if item is None:
+                return
+            try:
+                await self._visit(item)
+            finally:
+                async with self._changed:
+                    self._active -= 1
+                    self._changed.notify_all()
+
+    async def _next(self, client) -> QueuedUrl | None:
+        """The next URL, waiting while other pages may still add links; None when all is done."""
+        async with self._changed:
+            while True:
+                if self.stop.is_set():
+                    return None
+                item = await self.frontier.next_allowed(client)
+                if item is not None:
+                    self._active += 1
+                    return item
+                if self._active == 0:
+                    self._changed.notify_all()
+                    return None
+                await self._changed.wait()
+
+    async def _visit(self, item: QueuedUrl) -> None:
+        host = _host_of(item.url)
+        captures: list[Capture] = []
+        politeness = self.frontier.politeness
+        navigation_turn.set(lambda: politeness.navigation_turn(host))
+        links_found.set(lambda links: self._queue_links(item, links))
+        async with politeness.slot(host, pace=False):
+            for state in self._states:
+                captures.append(await self.session.measure(item.url, consent=state))
+        first = captures[0]
+        if item.source != "start" and _not_a_page(first):
+            await self._record_linked_file(item, first)
+            return
+        if first.final_url and not self.frontier.mark_done(item.url, first.final_url):
+            self.duplicates += 1
+            log.info("%s redirects to %s, already measured: skipped", item.url, first.final_url)
+            return
+        if self._same_content_as_earlier_page(item.url, first):
+            return
+        if first.final_url is None:
+            self.frontier.mark_done(item.url)
+        elif first.ok and not self.site.in_scope(first.final_url):
+            for capture in captures:
+                capture.error = f"redirected out of the site's allowed hosts, to {first.final_url}"
+        for capture in captures:
+            scores = score_capture(capture, overrides=self.site.rules,
+                                   first_party_hosts=self._first_party_hosts())
+            await asyncio.to_thread(self.store.record_page, self.run_id, capture=capture,
+                                    depth=item.depth, source=item.source, **scores)
+        if first.ok:  # links that scripts added during the protocol's waits
+            await self._queue_links(item, first.links)
+        self.progress.done += 1
+        self.progress.failed += 0 if first.ok else 1
+        self.progress.queued = self.frontier.pending
+        self.on_progress(self.progress)
+
+    def _same_content_as_earlier_page(self, url: str, capture: Capture) -> bool:
+        """Whether this URL served byte for byte the HTML of a page already measured in this
+        run on the same host (`/` and `/index.html`, `/a` and `/a/`): it is then not recorded a
+        second time, so that the site's figures count each page once."""
+        key = _content_key(capture)
+        if key is None:
+            return False
+        earlier = self._page_with_content.setdefault(key, capture.final_url)
+        if earlier == capture.final_url:
+            return False
+        self.duplicates += 1
+        log.info("%s serves the same HTML as %s, already measured: skipped", url, earlier)
+        return True
+
+    async def _queue_links(self, item: QueuedUrl, links: list) -> None:
+        """Queue a page's links (one level deeper) and wake the workers waiting for work."""
+        if item.depth >= self.site.max_depth:
+            return
+        if self.frontier.add_links(links, item.depth + 1, item.url):
+            async with self._changed:
+                self._changed.notify_all()
+        self.progress.queued = self.frontier.pending
+
+    async def _record_linked_file(self, item: QueuedUrl, capture: Capture) -> None:
+        """A link that led to a file, not a page (text, JSON, an image...): a document."""
+        self.frontier.mark_done(item.url, capture.final_url)
+        document = next((r for r in capture.requests if r.resource_type == "document"
+                         and r.url == capture.final_url), None)
+        size = None
+        if document is not None:
+            size = document.decoded_body_bytes or document.encoded_body_bytes
+        await asyncio.to_thread(
+            self.store.record_document, self.run_id, url=item.url, final_url=capture.final_url,
+            status=capture.status, content_type=capture.content_type, size_bytes=size,
+            found_on=item.parent, link_text=None, error=None,
+        )
+        self.progress.documents += 1
+        self.on_progress(self.progress)
+
+    async def _inspect_documents(self, client) -> None:
+        done = self._documents_done
+        for found in self.frontier.documents:
+            if self.stop.is_set():
+                return
+            if found.url in done:
+                continue
+            # Documents are asked for within the same politeness limits as pages.
+            async with self.frontier.politeness.slot(_host_of(found.url)):
+                record = await documents.inspect(client, found.url, found.found_on,
+                                                 found.link_text, self.site)
+            record.pop("size_source", None)
+            url = record.pop("url")
+            await asyncio.to_thread(self.store.record_document, self.run_id, url=url, **record)
+            self.progress.documents += 1
+            self.on_progress(self.progress)
+
+
+def _host_of(url: str) -> str:
+    """The politeness key of a URL: its host[:port], or the URL itself when it has none."""
+    try:
+        return host_key(url)
+    except UrlError:
+        return url
+
+
+def _content_key(capture: Capture) -> tuple[str, str] | None:
+    """(host, digest of the HTML) of a measured page; None when unknown."""
+    if not capture.ok or not capture.document_sha256 or not capture.final_url:
+        return None
+    return _host_of(capture.final_url), capture.document_sha256
+
+
+def _not_a_page(capture: Capture) -> bool:
+    """The URL answered 200 with something other than HTML."""
+    content_type = (capture.content_type or "").lower()
+    return capture.status == 200 and bool(content_type) and not content_type.startswith(
+        "text/html")
+
+
+async def crawl_sites(sites: list[SiteConfig], store: Store, base: MeasureOptions, *,
+                      concurrency: int, resume: bool = False, timeout: float | None = None,
+                      progress: ProgressCallback | None = None,
+                      stop: asyncio.Event | None = None) -> list[CrawlResult]:
+    """Crawl sites one after the other with one browser; each site is one run."""
+    results: list[CrawlResult] = []
+    for site in sites:
+        site.check_secrets()
+    async with BrowserSession(base) as session:
+        for site in sites:
+            session.options = site_measure_options(site, base, timeout)
+            crawl = SiteCrawl(site, store, session, concurrency=concurrency,
+                              progress=progress, stop=stop)
+            results.append(await crawl.run(resume=resume))
+            if stop is not None and stop.is_set():
+                break
+    return results

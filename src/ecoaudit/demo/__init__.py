@@ -1,0 +1,1 @@
+"""The bundled demo site (site/) and the local server that `ecoaudit demo` measures it through."""

@@ -1,0 +1,1 @@
+"""The export layer: the public JSON document and the CSV of a run."""

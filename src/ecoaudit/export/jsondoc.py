@@ -1,0 +1,83 @@
+"""The JSON document of `audit --json`, `crawl --json` and `export --format json`.
+
+Its key names are a public interface (docs/json.md): later versions add keys, never rename them.
+
+    {"tool": {"name", "version"}, "protocol": {...}, "run": {...} | null,
+     "pages": [{"url", "final_url", "status", "error", "ecoindex": {...}, "requests": [...],
+                "findings": [...], "co2": {...}, ...}],
+     "documents": [...]}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from ecoaudit import __version__
+from ecoaudit.capture import Capture, Protocol
+from ecoaudit.metrics import ecoindex
+
+REQUEST_KEYS = (
+    "url", "method", "resource_type", "status", "mime_type", "protocol", "transfer_bytes",
+    "encoded_body_bytes", "decoded_body_bytes", "from_cache", "from_service_worker",
+    "third_party", "frame", "started_ms", "duration_ms", "redirect_to", "failure",
+)
+
+
+def page_ecoindex(capture: Capture) -> ecoindex.EcoIndex | None:
+    """EcoIndex of a measured capture, None for a page that could not be measured."""
+    if not capture.ok or capture.nodes is None:
+        return None
+    return ecoindex.compute(capture.nodes, capture.request_count, capture.size_kb)
+
+
+def page_entry(
+    capture: Capture,
+    *,
+    findings: list[dict] | None = None,
+    co2: dict | None = None,
+    extra: dict | None = None,
+) -> dict[str, Any]:
+    """The document's entry for one page."""
+    score = page_ecoindex(capture)
+    entry: dict[str, Any] = {
+        "url": capture.requested_url,
+        "final_url": capture.final_url,
+        "status": capture.status,
+        "error": capture.error,
+        "title": capture.title,
+        "lang": capture.lang,
+        "content_type": capture.content_type,
+        "redirect_chain": list(capture.redirect_chain),
+        "consent_state": capture.protocol.consent,
+        "measured_at": capture.protocol.measured_at,
+        "ecoindex": score.to_dict() if score else None,
+        "requests": [
+            {key: getattr(request, key) for key in REQUEST_KEYS} for request in capture.requests
+        ],
+        "browser_only_requests": list(capture.browser_only_requests),
+        "findings": findings if findings is not None else [],
+        "co2": co2,
+    }
+    if extra:
+        entry.update(extra)
+    return entry
+
+
+def build_document(
+    pages: list[dict[str, Any]],
+    protocol: Protocol | dict | None,
+    *,
+    documents: list[dict] | None = None,
+    run: dict | None = None,
+) -> dict[str, Any]:
+    """The whole document, from page entries (see `page_entry`)."""
+    if isinstance(protocol, Protocol):
+        protocol = dataclasses.asdict(protocol)
+    return {
+        "tool": {"name": "ecoaudit", "version": __version__},
+        "protocol": protocol,
+        "run": run,
+        "pages": pages,
+        "documents": documents or [],
+    }

@@ -1,0 +1,1 @@
+"""The metrics layer: EcoIndex and CO2 (Sustainable Web Design v4), pure functions of figures."""

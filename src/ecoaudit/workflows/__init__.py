@@ -1,0 +1,1 @@
+"""The workflows: what each command does, one folder each, on top of the layers below."""

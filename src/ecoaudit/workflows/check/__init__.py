@@ -1,0 +1,1 @@
+"""The `check` command: budgets and targets as a CI gate, with CI-native outputs."""
