@@ -12,7 +12,6 @@ import copy
 import difflib
 import os
 import re
-import socket
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -22,19 +21,17 @@ from urllib.parse import urlsplit
 
 from croniter import croniter
 
-from ecoaudit import __version__
 from ecoaudit.errors import ConfigError
+from ecoaudit.net.access import DEFAULT_USER_AGENT, ROBOTS_TOKEN
+from ecoaudit.net.hosts import host_is_private, host_matches
 from ecoaudit.net.urls import (
     DEFAULT_IGNORED_PARAMETERS,
     UrlError,
     check_scheme,
     host_key,
-    is_private_address,
     normalise,
 )
 
-ROBOTS_TOKEN = "ecoaudit"
-DEFAULT_USER_AGENT = f"ecoaudit/{__version__} (+https://github.com/ecoaudit/ecoaudit)"
 GROUPS = ("own", "benchmark", "partner")
 REDACTED = "***"
 
@@ -432,27 +429,6 @@ class Config:
         raise ConfigError(f'No site "{name}" in {where}{hint}; known sites: {known}.')
 
 
-def host_matches(netloc: str, allowed: list[str]) -> bool:
-    """Whether host[:port] `netloc` matches an allowed entry ("host", "host:port" or "*.host").
-
-    An entry without a port matches the host on any port; an entry with a port only that port.
-    """
-    hostname = netloc.rsplit(":", 1)[0] if not netloc.endswith("]") else netloc
-    for entry in allowed:
-        candidate = netloc if _has_port(entry) else hostname
-        if entry.startswith("*."):
-            bare = entry[2:]
-            if candidate == bare or candidate.endswith("." + bare):
-                return True
-        elif candidate == entry:
-            return True
-    return False
-
-
-def _has_port(entry: str) -> bool:
-    return bool(re.search(r":\d+$", entry)) and not entry.endswith("]")
-
-
 def load_config(path: Path) -> Config:
     """Read and validate a sites.toml; ConfigError with file, line or key and what is expected."""
     path = Path(path)
@@ -730,20 +706,3 @@ def _unique(items: Any) -> list[str]:
 def _slug(netloc: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", netloc.lower()).strip("-")
     return (slug or "site")[:40].strip("-")
-
-
-def host_is_private(hostname: str) -> bool:
-    """Whether a host is local or private (localhost, a private IP, or private DNS answers)."""
-    hostname = hostname.strip("[]").lower()
-    if hostname == "localhost" or hostname.endswith(".localhost"):
-        return True
-    try:
-        return is_private_address(hostname)
-    except ValueError:
-        pass
-    try:
-        answers = socket.getaddrinfo(hostname, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return False
-    addresses = {str(answer[4][0]).split("%")[0] for answer in answers}
-    return bool(addresses) and all(is_private_address(address) for address in addresses)

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import CDPSession
 from playwright.async_api import Error as PlaywrightError
 
-from ecoaudit.config.settings import host_matches
+from ecoaudit.net.hosts import host_matches
 from ecoaudit.net.urls import UrlError, check_scheme, host_key, resolve_and_check_async
 
 log = logging.getLogger(__name__)

@@ -38,10 +38,6 @@ from ecoaudit.capture import (
     Protocol,
     Request,
 )
-from ecoaudit.config.settings import (
-    DEFAULT_USER_AGENT,
-    host_is_private,
-)
 from ecoaudit.measure import coverage, har
 from ecoaudit.measure.browser import (
     BrowserExecutable,
@@ -52,6 +48,8 @@ from ecoaudit.measure.browser import (
 from ecoaudit.measure.navigation_guard import NavigationGuard
 from ecoaudit.metrics import ecoindex
 from ecoaudit.net import parties
+from ecoaudit.net.access import DEFAULT_USER_AGENT
+from ecoaudit.net.hosts import host_is_private
 from ecoaudit.net.urls import private_peer_address
 
 log = logging.getLogger(__name__)

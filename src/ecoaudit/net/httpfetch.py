@@ -15,8 +15,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from ecoaudit.config.settings import DEFAULT_USER_AGENT, SiteConfig
 from ecoaudit.errors import EcoauditError
+from ecoaudit.net.access import DEFAULT_USER_AGENT, SiteAccess
 from ecoaudit.net.urls import UrlError, check_scheme, private_peer_address, resolve_and_check_async
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -47,7 +47,7 @@ class Fetched:
 
 
 def site_client(
-    site: SiteConfig | None = None, timeout: float = DEFAULT_TIMEOUT
+    site: SiteAccess | None = None, timeout: float = DEFAULT_TIMEOUT
 ) -> httpx.AsyncClient:
     """An AsyncClient with our User-Agent; credentials are added per request by `fetch`."""
     user_agent = site.user_agent if site is not None else DEFAULT_USER_AGENT
@@ -61,7 +61,7 @@ def site_client(
 async def fetch(
     client: httpx.AsyncClient,
     url: str,
-    site: SiteConfig | None,
+    site: SiteAccess | None,
     *,
     method: str = "GET",
     max_bytes: int = 10_000_000,
@@ -177,7 +177,7 @@ def _inflate(body: bytes, max_bytes: int) -> bytes:
 
 
 def _credentials(
-    site: SiteConfig | None, url: str, decode: bool
+    site: SiteAccess | None, url: str, decode: bool
 ) -> tuple[dict[str, str], httpx.BasicAuth | None]:
     """Headers (cookies included) and basic auth of the site: only for the site's own hosts."""
     headers: dict[str, str] = {"Accept-Encoding": "gzip, deflate" if decode else "identity"}
