@@ -11,10 +11,10 @@ Figures are pure functions of plain page entries (`figures`, `changes`, `todo`, 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from ecoaudit.report.loader import load_sites
+from ecoaudit.report.loader import SitesConfig, load_sites
 from ecoaudit.report.render import WrittenReports, render_reports
+from ecoaudit.store import Store
 
 DEFAULT_OUT_DIR = "reports"
 
@@ -22,12 +22,12 @@ __all__ = ["DEFAULT_OUT_DIR", "WrittenReports", "generate_reports", "render_repo
 
 
 def generate_reports(
-    store: Any,
+    store: Store,
     out_dir: str | Path = DEFAULT_OUT_DIR,
     *,
     lang: str = "fr",
     site_names: list[str] | None = None,
-    config: Any = None,
+    config: SitesConfig | None = None,
 ) -> WrittenReports:
     """Read an open `Store` (and optionally a loaded sites.toml `Config`) and write the reports.
 

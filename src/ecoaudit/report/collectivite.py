@@ -48,15 +48,17 @@ def group_figures(reports: list[SiteReport]) -> GroupFigures:
     group = GroupFigures(sites=reports)
     pooled_pages = [p for r in reports if r.site.latest for p in r.site.latest.pages]
     group.pooled = run_figures(pooled_pages)
-    medians = [r.latest.score_median for r in group.sites_measured]
+    # Figures of the sites with a measured page: their mean and median scores are set.
+    latest = [r.latest for r in group.sites_measured if r.latest is not None]
+    medians = [f.score_median for f in latest if f.score_median is not None]
     group.median_of_site_medians = float(statistics.median(medians)) if medians else None
-    yearly = [r.latest.yearly for r in group.sites_measured if r.latest.yearly]
+    yearly = [f.yearly for f in latest if f.yearly]
     kg = [y.kg_co2e_ecoindex for y in yearly if y.kg_co2e_ecoindex is not None]
     m3 = [y.m3_water_ecoindex for y in yearly if y.m3_water_ecoindex is not None]
     group.kg_co2e_per_year = sum(kg) if kg else None
     group.m3_water_per_year = sum(m3) if m3 else None
-    weighted = [(r.latest.score_mean, r.latest.yearly.page_views)
-                for r in group.sites_measured if r.latest.yearly]
+    weighted = [(f.score_mean, f.yearly.page_views)
+                for f in latest if f.yearly and f.score_mean is not None]
     if weighted:
         total_views = sum(views for _, views in weighted)
         group.score_mean_weighted_by_views = sum(s * v for s, v in weighted) / total_views

@@ -78,7 +78,7 @@ def site_row(report: SiteReport) -> dict[str, Any]:
 
 def group_row(name: str, group: GroupFigures) -> dict[str, Any]:
     """The CSV row of a whole group: all its sites' latest pages together."""
-    row = {"site": name, "title": name, "group": name, "in_sites_toml": ""}
+    row: dict[str, Any] = {"site": name, "title": name, "group": name, "in_sites_toml": ""}
     row.update(_figure_columns(group.pooled if group.sites else None))
     row["kg_co2e_per_year_ecoindex"] = group.kg_co2e_per_year
     row["m3_water_per_year_ecoindex"] = group.m3_water_per_year

@@ -6,16 +6,44 @@ earlier runs are read as page summaries, which is all the trend and the changes 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from ecoaudit.errors import EcoauditError
 from ecoaudit.report.model import OWN, RunData, SiteData, one_per_url
+from ecoaudit.store import Store
 
 REPORTED_STATUSES = ("completed", "interrupted", "failed")  # a running run is not finished
 
 
 class UnknownSite(EcoauditError):
     """A site named on the command line is neither in the database nor in sites.toml."""
+
+
+class ConfiguredSite(Protocol):
+    """What the reports read of a sites.toml site (`ecoaudit.config.SiteConfig`)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def group(self) -> str: ...
+    @property
+    def start_urls(self) -> Sequence[str]: ...
+    @property
+    def page_views_per_year(self) -> int | None: ...
+    @property
+    def budgets(self) -> Mapping[str, Any]: ...
+    @property
+    def targets(self) -> Mapping[str, Any]: ...
+
+
+class SitesConfig(Protocol):
+    """What the reports read of a loaded sites.toml (`ecoaudit.config.Config`, a layer above)."""
+
+    @property
+    def sites(self) -> Sequence[ConfiguredSite]: ...
 
 
 def summary_entry(summary: dict[str, Any]) -> dict[str, Any]:
@@ -39,7 +67,9 @@ def summary_entry(summary: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _settings_of(config_site: Any, stored: dict[str, Any] | None) -> dict[str, Any]:
+def _settings_of(
+    config_site: ConfiguredSite | None, stored: dict[str, Any] | None
+) -> dict[str, Any]:
     """Budgets, targets, page views, title and base URL: from sites.toml, else the stored copy."""
     if config_site is not None:
         return {
@@ -62,7 +92,7 @@ def _settings_of(config_site: Any, stored: dict[str, Any] | None) -> dict[str, A
     }
 
 
-def _runs_of(store: Any, name: str) -> list[RunData]:
+def _runs_of(store: Store, name: str) -> list[RunData]:
     runs = [r for r in store.list_runs(name) if r.get("status") in REPORTED_STATUSES]
     runs.reverse()  # oldest first
     loaded = []
@@ -75,7 +105,9 @@ def _runs_of(store: Any, name: str) -> list[RunData]:
     return loaded
 
 
-def load_sites(store: Any, config: Any = None, names: list[str] | None = None) -> list[SiteData]:
+def load_sites(
+    store: Store, config: SitesConfig | None = None, names: list[str] | None = None
+) -> list[SiteData]:
     """Every site of the store and of `config` (a loaded sites.toml, optional), or only `names`.
 
     Sites in the store but not in `config` are marked `in_config=False`; sites in `config` with

@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from jinja2 import ChainableUndefined, Environment, PackageLoader, select_autoescape
 
@@ -35,7 +35,7 @@ from ecoaudit.report.model import SiteData
 from ecoaudit.report.pages import requests_by_domain, requests_by_type, third_party_domains
 from ecoaudit.report.rgesn_table import MANUAL
 from ecoaudit.report.site import SiteReport, build_site_report
-from ecoaudit.report.targets import LATE, MET, ON_TRACK, UNKNOWN
+from ecoaudit.report.targets import LATE, MET, ON_TRACK, UNKNOWN, TargetProgress
 
 PAGES_PER_LIST = 25
 TREND_ROWS = 24  # runs listed on the trend page (the chart shows them all)
@@ -46,6 +46,13 @@ PERCENT_METRICS = ("share_",)
 
 class ReportWriteError(EcoauditError):
     """The report folder cannot be written."""
+
+
+class TargetRow(TypedDict):
+    """One line of a targets table: a site's label and one of its targets."""
+
+    site: str
+    target: TargetProgress
 
 
 @dataclass
@@ -173,7 +180,9 @@ class _Writer:
             charts.Bar(r.site.label, r.latest.score_median if r.latest else None, benchmark=True)
             for r in collectivite.benchmark.sites
         ]
-        references = [(self.t("national"), NATIONAL_PUBLIC_SERVICE_MEAN_2022)]
+        references: list[tuple[str, float]] = [
+            (self.t("national"), NATIONAL_PUBLIC_SERVICE_MEAN_2022)
+        ]
         benchmark_median = collectivite.benchmark.pooled.score_median
         if benchmark_median is not None:
             references.append((self.t("benchmark_short"), benchmark_median))
@@ -202,10 +211,11 @@ def _write_site(writer: _Writer, report: SiteReport) -> Path:
     index = writer.write(
         f"{folder}/index.html", "site.html", **context, hrefs=site_hrefs,
         grade_chart=writer.grade_chart(report), trend_chart=trend_chart,
-        target_rows=[{"site": site.label, "target": target} for target in report.targets],
+        target_rows=[TargetRow(site=site.label, target=target) for target in report.targets],
         with_site=False,
     )
-    if not report.has_runs:
+    latest = site.latest
+    if latest is None:  # no run
         return index
     writer.write(
         f"{folder}/trend.html", "trend.html", **context, trend_chart=trend_chart,
@@ -218,7 +228,7 @@ def _write_site(writer: _Writer, report: SiteReport) -> Path:
         checked_rows=[row for row in rows if row.criterion.check != MANUAL],
         manual_rows=[row for row in rows if row.criterion.check == MANUAL],
     )
-    pages = site.latest.pages
+    pages = latest.pages
     chunks = [pages[i:i + PAGES_PER_LIST] for i in range(0, len(pages), PAGES_PER_LIST)] or [[]]
     names = ["index.html"] + [f"list-{n}.html" for n in range(2, len(chunks) + 1)]
     for number, (chunk, name) in enumerate(zip(chunks, names, strict=True), 1):
@@ -268,7 +278,7 @@ def _render(sites: list[SiteData], out_dir: Path, lang: str, moment: datetime) -
     written = WrittenReports(out_dir=Path(out_dir), index=Path(out_dir) / "index.html")
     for report in reports:
         written.sites[report.site.name] = _write_site(writer, report)
-    target_rows = [
+    target_rows: list[TargetRow] = [
         {"site": r.site.label, "target": target}
         for r in collectivite.own.sites
         for target in r.targets

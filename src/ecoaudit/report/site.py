@@ -62,11 +62,12 @@ def figures_of(site: SiteData, run: RunData) -> RunFigures:
 def build_site_report(site: SiteData, year: int | None = None) -> SiteReport:
     """Assemble a site's report (targets are judged in `year`, default this year)."""
     report = SiteReport(site=site)
-    if not site.runs:
+    latest_run = site.latest
+    if latest_run is None:  # no run
         return report
     report.trend = [TrendPoint(run, figures_of(site, run)) for run in site.runs]
     report.latest = report.trend[-1].figures
-    latest_pages = site.latest.pages
+    latest_pages = latest_run.pages
     if site.previous is not None:
         report.changes = compare_runs(site.previous.pages, latest_pages)
     report.worst = worst_pages(latest_pages)
