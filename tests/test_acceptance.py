@@ -13,7 +13,7 @@ import pytest
 from ecoaudit.capture import Capture, Request
 from ecoaudit.errors import ConfigError
 from ecoaudit.export import jsondoc
-from ecoaudit.scoring.score import score_capture
+from ecoaudit.scoring import score_capture
 from ecoaudit.workflows.acceptance import load_contract
 from ecoaudit.workflows.acceptance.median_runs import PageRuns
 from ecoaudit.workflows.acceptance.verdict import judge

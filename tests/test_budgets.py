@@ -9,6 +9,7 @@ import pytest
 from ecoaudit.capture import Capture, Request
 from ecoaudit.errors import ConfigError
 from ecoaudit.export import jsondoc
+from ecoaudit.scoring import score_capture
 from ecoaudit.scoring.budgets import (
     Budget,
     evaluate_metrics,
@@ -16,7 +17,6 @@ from ecoaudit.scoring.budgets import (
     load_budget_file,
     parse_budget,
 )
-from ecoaudit.scoring.score import score_capture
 
 
 def entry(nodes: int, sizes: list[int], url: str = "https://example.org/") -> dict:

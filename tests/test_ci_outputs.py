@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ElementTree
 
 from ecoaudit.capture import Capture, Request
 from ecoaudit.export import jsondoc
+from ecoaudit.scoring import score_capture
 from ecoaudit.scoring.budgets import Budget
-from ecoaudit.scoring.score import score_capture
 from ecoaudit.workflows.check.ci_outputs import (
     gitlab_code_quality,
     junit_xml,

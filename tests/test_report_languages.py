@@ -22,7 +22,7 @@ from ecoaudit import rules
 from ecoaudit.capture import Capture
 from ecoaudit.report import generate_reports
 from ecoaudit.report.i18n import messages
-from ecoaudit.scoring.score import score_capture
+from ecoaudit.scoring import score_capture
 from ecoaudit.store import Store
 from tests.report_language_samples import every_rule_pages
 

@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+from ecoaudit.rules import criteria as rgesn_table
 from ecoaudit.rules import load_catalogue, rgesn
 
 
@@ -16,8 +17,8 @@ def test_there_are_78_criteria_in_9_families_with_the_published_counts():
 def test_each_criterion_has_a_french_title_priority_and_check_mode():
     for criterion in rgesn.criteria():
         assert criterion.title and criterion.title_en
-        assert criterion.priority in rgesn.PRIORITY_WEIGHTS
-        assert criterion.check in rgesn.CHECK_MODES
+        assert criterion.priority in rgesn_table.PRIORITY_WEIGHTS
+        assert criterion.check in rgesn_table.CHECK_MODES
 
 
 def test_known_priorities_and_modes():

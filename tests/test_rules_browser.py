@@ -28,7 +28,7 @@ from ecoaudit import rules
 from ecoaudit.capture import Capture
 from ecoaudit.measure.page import MeasureOptions, measure_urls
 from ecoaudit.metrics import co2, ecoindex
-from ecoaudit.scoring.score import score_capture
+from ecoaudit.scoring import score_capture
 from tests.fixtures.build_rules_site import (
     COOKIE,
     USED_RULES,

@@ -4,7 +4,8 @@ import pytest
 
 from ecoaudit.capture import Capture, Coverage, Font, Image, Media, TextStats
 from ecoaudit.errors import ConfigError
-from ecoaudit.rules import STATUSES, evaluate, load_catalogue, rescore_page, validate_overrides
+from ecoaudit.rules import STATUSES, evaluate, load_catalogue, validate_overrides
+from ecoaudit.workflows.rescore import rescore_page
 from tests.rule_captures import SITE, finding, page, req
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import ecoaudit.cli.runs  # noqa: F401  (registers the commands on the group)
+import ecoaudit.cli.rescore
+import ecoaudit.cli.runs  # noqa: F401
 from ecoaudit.cli import cli, main
 from ecoaudit.export.run_csv import CSV_COLUMNS
 from ecoaudit.store import Store

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-import ecoaudit.cli.runs  # noqa: F401  (registers the commands on the group)
+import ecoaudit.cli.rescore
+import ecoaudit.cli.runs  # noqa: F401
 from ecoaudit import rules
 from ecoaudit.cli import cli
 from ecoaudit.errors import ConfigError

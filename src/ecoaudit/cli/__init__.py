@@ -15,7 +15,7 @@ from ecoaudit.errors import EcoauditError
 # Each command, and the module of this package that defines it on `cli`.
 COMMAND_MODULES = {
     "acceptance": "acceptance", "audit": "audit", "check": "check", "crawl": "crawl",
-    "db": "db", "demo": "demo", "export": "runs", "report": "report", "rescore": "runs",
+    "db": "db", "demo": "demo", "export": "runs", "report": "report", "rescore": "rescore",
     "rules": "rules", "runs": "runs", "schedule": "schedule",
 }
 

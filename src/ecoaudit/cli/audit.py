@@ -18,7 +18,7 @@ from ecoaudit.cli.options import (
 from ecoaudit.cli.output import print_failures, print_pages_table, write_json
 from ecoaudit.export import jsondoc
 from ecoaudit.measure.page import measure_urls
-from ecoaudit.scoring.score import score_capture
+from ecoaudit.scoring import score_capture
 
 
 @cli.command()

@@ -1,4 +1,4 @@
-"""`ecoaudit runs` (history), `ecoaudit export` (one run as CSV or JSON) and `ecoaudit rescore`."""
+"""`ecoaudit runs` (history) and `ecoaudit export` (one run as CSV or JSON)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ from pathlib import Path
 import click
 
 from ecoaudit.cli import cli
-from ecoaudit.config.settings import load_config
 from ecoaudit.export.run_csv import write_run_csv
 from ecoaudit.store import RunNotFound, Store
 from ecoaudit.store.database import display_url
-from ecoaudit.store.errors import CapturesPruned
 
 DEFAULT_CONFIG = Path("sites.toml")
 DB_HELP = "Database: a SQLite file or SQLAlchemy URL (default: $ECOAUDIT_DB, else ./ecoaudit.db)."
@@ -99,69 +97,3 @@ def render_run(store: Store, run: dict, output_format: str) -> str:
     buffer = io.StringIO()
     write_run_csv(run, store.page_summaries(run["id"]), buffer)
     return buffer.getvalue()
-
-
-@cli.command("rescore")
-@click.argument("run_spec", metavar="[RUN]", required=False, default="latest")
-@click.option("--site", default=None, help="The site whose latest run RUN=latest means.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="sites.toml whose rule thresholds apply (default: ./sites.toml "
-              "when it exists, else the settings stored with the run's site).")
-@db_option
-def rescore_command(run_spec: str, site: str | None, config_path: Path | None,
-                    db_url: str | None) -> None:
-    """Recompute the findings and CO2 of a stored run with the current rules, offline."""
-    if config_path is None and DEFAULT_CONFIG.is_file():
-        config_path = DEFAULT_CONFIG
-    with Store.open(db_url, create=False) as store:
-        run = store.find_run(run_spec, site)
-        overrides, first_party_hosts = scoring_settings(store, run["site"], config_path)
-        rescored, changed = rescore_run(store, run["id"], overrides=overrides,
-                                        first_party_hosts=first_party_hosts)
-    click.echo(f"Run {run['id']} of {run['site']}: {rescored} pages rescored with the current "
-               f"rules, {changed} with different findings or CO2.")
-
-
-def scoring_settings(store: Store, site_name: str,
-                     config_path: Path | None) -> tuple[dict, list[str]]:
-    """(rule threshold overrides, first-party hosts) of a site: from sites.toml when given and
-    it lists the site, else from the configuration stored with the site."""
-    if config_path is not None:
-        config = load_config(config_path)
-        if any(known.name == site_name for known in config.sites):
-            site = config.site(site_name)
-            return dict(site.rules), list(site.first_party_hosts)
-    stored = next((known for known in store.sites() if known["name"] == site_name), None)
-    snapshot = (stored or {}).get("config") or {}
-    return dict(snapshot.get("rules") or {}), list(snapshot.get("first_party_hosts") or [])
-
-
-def rescore_run(store: Store, run_id: int, *, overrides: dict | None = None,
-                first_party_hosts: list[str] | None = None) -> tuple[int, int]:
-    """Recompute findings and CO2 of every measured page of a run from its stored capture;
-    returns (pages rescored, pages whose findings or CO2 changed). Pages that could not be
-    measured get what the crawl gives them (`na` findings, no CO2)."""
-    from ecoaudit import rules  # the rules engine is only needed by this command
-
-    run = store.run(run_id)
-    if run["captures_pruned_at"]:
-        raise CapturesPruned(
-            f"Run {run_id} of {run['site']} cannot be rescored: retention pruned its full "
-            f"captures on {run['captures_pruned_at'][:10]}, and rescoring needs them; its "
-            "figures and findings stay as they were."
-        )
-    catalogue = rules.load_catalogue()
-    overrides = rules.validate_overrides(overrides, catalogue, source="rescore")
-    rescored = changed = 0
-    for page in store.page_summaries(run_id):
-        capture = store.load_capture(page["page_id"])
-        _score, findings, co2 = rules.rescore_page(
-            capture.to_dict(), catalogue, overrides, first_party_hosts
-        )
-        findings, co2 = json.loads(json.dumps([findings, co2], default=str))
-        if (findings, co2) != (page["findings"], page["co2"]):
-            store.update_page_scores(page["page_id"], findings, co2)
-            changed += 1
-        rescored += 1
-    store.mark_rescored(run_id)
-    return rescored, changed

@@ -25,7 +25,7 @@ from ecoaudit.measure.page import BrowserSession, MeasureOptions, links_found, n
 from ecoaudit.metrics import ecoindex
 from ecoaudit.net.httpfetch import site_client
 from ecoaudit.net.urls import UrlError, host_key
-from ecoaudit.scoring.score import score_capture
+from ecoaudit.scoring import score_capture
 from ecoaudit.store import Store
 
 log = logging.getLogger(__name__)

@@ -15,20 +15,13 @@ from typing import Any
 
 from ecoaudit import __version__
 from ecoaudit.capture import Capture, Protocol
-from ecoaudit.metrics import ecoindex
+from ecoaudit.metrics import page_ecoindex
 
 REQUEST_KEYS = (
     "url", "method", "resource_type", "status", "mime_type", "protocol", "transfer_bytes",
     "encoded_body_bytes", "decoded_body_bytes", "from_cache", "from_service_worker",
     "third_party", "frame", "started_ms", "duration_ms", "redirect_to", "failure",
 )
-
-
-def page_ecoindex(capture: Capture) -> ecoindex.EcoIndex | None:
-    """EcoIndex of a measured capture, None for a page that could not be measured."""
-    if not capture.ok or capture.nodes is None:
-        return None
-    return ecoindex.compute(capture.nodes, capture.request_count, capture.size_kb)
 
 
 def page_entry(

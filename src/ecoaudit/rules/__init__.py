@@ -5,7 +5,6 @@ Public API:
     evaluate(capture, *, catalogue=None, overrides=None, first_party_hosts=None) -> list[Finding]
     evaluate_site(captures, *, catalogue=None, overrides=None, first_party_hosts=None)
     validate_overrides(overrides, catalogue, *, source=...) -> dict
-    rescore_page(capture_dict, catalogue, overrides, first_party_hosts) -> (ecoindex, findings, co2)
 """
 
 from __future__ import annotations
@@ -19,9 +18,8 @@ from ecoaudit.rules.engine import (
     validate_overrides,
 )
 from ecoaudit.rules.finding import STATUSES, Evidence, Finding
-from ecoaudit.workflows.rescore import page_co2_of, rescore_page
 
 __all__ = [
     "STATUSES", "Catalogue", "Evidence", "Finding", "Rule", "default_rule_directory", "evaluate",
-    "evaluate_site", "load_catalogue", "page_co2_of", "rescore_page", "validate_overrides",
+    "evaluate_site", "load_catalogue", "validate_overrides",
 ]

@@ -12,7 +12,9 @@ import os
 import sys
 from pathlib import Path
 
+from ecoaudit.rules import rgesn
 from ecoaudit.rules.catalogue import Catalogue
+from ecoaudit.rules.criteria import CHECK_MODES
 from ecoaudit.rules.engine import RULE_DIRECTORY, load_catalogue
 
 # In a source tree the catalogue is the repository's rules/, beside docs/.
@@ -99,10 +101,8 @@ def render_markdown(catalogue: Catalogue) -> str:
 
 
 def _rgesn_coverage(catalogue: Catalogue) -> list[str]:
-    from ecoaudit.rules import rgesn
-
     criteria = rgesn.criteria(catalogue)
-    modes = {mode: sum(c.check == mode for c in criteria) for mode in rgesn.CHECK_MODES}
+    modes = {mode: sum(c.check == mode for c in criteria) for mode in CHECK_MODES}
     lines = [
         '<a id="rgesn-2024"></a>',
         "",

@@ -6,10 +6,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import ecoaudit.rules.checks  # noqa: F401 - importing the checks registers them
 from ecoaudit.capture import Capture
 from ecoaudit.errors import ConfigError
 from ecoaudit.net import parties
 from ecoaudit.rules.catalogue import Catalogue, Rule, read_catalogue
+from ecoaudit.rules.criteria import criterion_numbers
 from ecoaudit.rules.finding import STATUSES, Evidence, Finding
 from ecoaudit.rules.messages import Message, message, render
 from ecoaudit.rules.registry import (
@@ -52,8 +54,6 @@ def _check_functions_match(catalogue: Catalogue, checks: dict[str, RegisteredChe
 
 def load_catalogue(directory: Path | None = None) -> Catalogue:
     """Load and validate the rule catalogue (default: the repository's `rules/`)."""
-    from ecoaudit.rules.rgesn import criterion_numbers
-
     path = Path(directory) if directory is not None else default_rule_directory()
     if directory is None and path in _loaded:
         return _loaded[path]

@@ -7,77 +7,27 @@ the `rgesn` list stored in each finding, so stored findings keep their own mappi
 
 from __future__ import annotations
 
-import tomllib
 from collections import Counter
-from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING
+from dataclasses import replace
 
-if TYPE_CHECKING:
-    from ecoaudit.rules import Catalogue
+from ecoaudit.rules.catalogue import Catalogue
+from ecoaudit.rules.criteria import Criterion, criterion_numbers, criterion_rows
+from ecoaudit.rules.engine import load_catalogue
 
-DATA_FILE = Path(__file__).resolve().parent / "rgesn2024.toml"
-CHECK_MODES = ("auto", "partial", "manual")
-PRIORITY_WEIGHTS = {"prioritaire": 1.5, "recommandé": 1.25, "modéré": 1.0}
+__all__ = ["Criterion", "compliance_summary", "criteria", "criterion_numbers", "rgesn_view",
+           "site_rgesn_view"]
+
 _ORDER = {"fail": 3, "warn": 2, "pass": 1}
-
-
-@dataclass(frozen=True)
-class Criterion:
-    """One RGESN 2024 criterion and how ecoaudit checks it."""
-
-    number: str  # "6.3"
-    family: int
-    family_title: str
-    title: str  # French, our own short summary
-    title_en: str
-    priority: str  # prioritaire, recommandé, modéré
-    check: str  # auto, partial, manual
-    rules: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def weight(self) -> float:
-        return PRIORITY_WEIGHTS[self.priority]
-
-    def to_dict(self) -> dict:
-        return {
-            "criterion": self.number, "family": self.family, "family_title": self.family_title,
-            "title": self.title, "title_en": self.title_en, "priority": self.priority,
-            "weight": self.weight, "check": self.check, "rules": list(self.rules),
-        }
-
-
-@lru_cache(maxsize=1)
-def _data() -> dict:
-    return tomllib.loads(DATA_FILE.read_text(encoding="utf-8"))
-
-
-def criterion_numbers() -> list[str]:
-    """The 78 criterion numbers, in order ("1.1" .. "9.7")."""
-    return [row["number"] for row in _data()["criteria"]]
 
 
 def criteria(catalogue: Catalogue | None = None) -> list[Criterion]:
     """All 78 criteria, with the ids of the catalogue's rules that feed each one."""
-    from ecoaudit.rules import load_catalogue
-
     catalogue = catalogue or load_catalogue()
     feeding: dict[str, list[str]] = {}
     for rule in catalogue:
         for number in rule.rgesn:
             feeding.setdefault(number, []).append(rule.id)
-    return [replace(row, rules=tuple(feeding.get(row.number, []))) for row in _criteria_rows()]
-
-
-def _criteria_rows() -> list[Criterion]:
-    families = {row["number"]: row["title"] for row in _data()["families"]}
-    return [
-        Criterion(number=row["number"], family=int(row["number"].split(".")[0]),
-                  family_title=families[int(row["number"].split(".")[0])], title=row["title"],
-                  title_en=row["title_en"], priority=row["priority"], check=row["check"])
-        for row in _data()["criteria"]
-    ]
+    return [replace(row, rules=tuple(feeding.get(row.number, []))) for row in criterion_rows()]
 
 
 def _status_from(statuses: list[str], check: str) -> str:
@@ -110,7 +60,7 @@ def rgesn_view(findings: list[dict]) -> list[dict]:
         for number in finding.get("rgesn", []):
             by_criterion.setdefault(number, {})[finding["rule"]] = finding["status"]
     view = []
-    for criterion in _criteria_rows():
+    for criterion in criterion_rows():
         fed = {} if criterion.check == "manual" else by_criterion.get(criterion.number, {})
         entry = _base(criterion)
         entry["rules"] = fed
@@ -130,7 +80,7 @@ def site_rgesn_view(
     page_views = [rgesn_view(findings) for findings in pages_findings]
     site_view = rgesn_view(site_findings or []) if site_findings else None
     result = []
-    for index, criterion in enumerate(_criteria_rows()):
+    for index, criterion in enumerate(criterion_rows()):
         statuses = [view[index]["status"] for view in page_views]
         if site_view is not None:
             statuses.append(site_view[index]["status"])

@@ -1,1 +1,5 @@
-"""The scoring layer: one way to score a Capture (findings and CO2), budgets and targets."""
+"""The scoring layer: one way to score a Capture (findings and CO2), and page budgets."""
+
+from ecoaudit.scoring.score import score_capture
+
+__all__ = ["score_capture"]

@@ -6,12 +6,10 @@ stored capture re-scored later gives what a fresh measurement would have given.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from ecoaudit import rules
 from ecoaudit.capture import Capture
-
-if TYPE_CHECKING:
-    from ecoaudit.rules import Catalogue
+from ecoaudit.metrics import page_co2
+from ecoaudit.rules import Catalogue
 
 
 def score_capture(
@@ -25,12 +23,10 @@ def score_capture(
 
     A page that could not be measured gets `na` findings (with the reason) and no CO2.
     """
-    from ecoaudit import rules
-
     findings = rules.evaluate(capture, catalogue=catalogue, overrides=overrides,
                               first_party_hosts=first_party_hosts)
     green = bool((overrides or {}).get("co2-per-view", {}).get("green_hosting", False))
     return {
         "findings": [finding.to_dict() for finding in findings],
-        "co2": rules.page_co2_of(capture, green_hosting=green),
+        "co2": page_co2(capture, green_hosting=green),
     }

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from ecoaudit import __version__
 from ecoaudit.capture import Capture, Protocol
 from ecoaudit.export import jsondoc
-from ecoaudit.metrics import ecoindex
+from ecoaudit.metrics import ecoindex, page_ecoindex
 from ecoaudit.store.capture_blob import compress_capture, decompress_capture
 from ecoaudit.store.database import (
     display_url,
@@ -384,7 +384,7 @@ class Store:
         url = capture.requested_url
         consent = capture.protocol.consent or "none"
         blob, raw_size = compress_capture(capture)
-        score = jsondoc.page_ecoindex(capture)
+        score = page_ecoindex(capture)
         findings = _jsonable(findings or [])
         co2 = _jsonable(co2)
 

@@ -16,7 +16,7 @@ from typing import Any
 from ecoaudit.capture import Capture
 from ecoaudit.export import jsondoc
 from ecoaudit.measure.page import BrowserSession, MeasureOptions
-from ecoaudit.scoring.score import score_capture
+from ecoaudit.scoring import score_capture
 
 SPREAD_METRICS = ("score", "size_kb", "requests", "nodes")
 

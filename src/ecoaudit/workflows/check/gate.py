@@ -22,8 +22,8 @@ from ecoaudit.config.settings import SiteConfig
 from ecoaudit.export import jsondoc
 from ecoaudit.measure.page import BrowserSession, MeasureOptions
 from ecoaudit.net.urls import UrlError, normalise
+from ecoaudit.scoring import score_capture
 from ecoaudit.scoring.budgets import Budget, BudgetCheck, evaluate_page
-from ecoaudit.scoring.score import score_capture
 
 EXIT_PASSED, EXIT_BROKEN, EXIT_UNMEASURED = 0, 1, 2
 
