@@ -31,6 +31,9 @@ from ecoaudit.net.urls import (
     host_key,
     normalise,
 )
+from ecoaudit.rules import load_catalogue, validate_overrides
+from ecoaudit.scoring.budgets import parse_budget
+from ecoaudit.scoring.targets import check_targets
 
 GROUPS = ("own", "benchmark", "partner")
 REDACTED = "***"
@@ -216,6 +219,7 @@ def _basic_auth(value: Any) -> dict[str, str] | None:
 
 
 def _duration(value: Any) -> str:
+    # Imported here: the store package brings SQLAlchemy, which reading sites.toml does not need.
     from ecoaudit.store.durations import EXAMPLES, parse_duration
     from ecoaudit.store.errors import InvalidDuration
 
@@ -505,9 +509,6 @@ def _storage_settings(raw_defaults: dict[str, Any], locate: _Locator,
 
 def _check_budgets(sites: list[SiteConfig], locate: _Locator) -> None:
     """Every site's `budgets` and `targets` must use known keys with values of the right type."""
-    from ecoaudit.report.targets import check_targets
-    from ecoaudit.scoring.budgets import parse_budget
-
     for index, site in enumerate(sites, start=1):
         if site.budgets:
             parse_budget(site.budgets, source=locate.where(index, "budgets"))
@@ -519,8 +520,6 @@ def _check_rule_overrides(sites: list[SiteConfig], locate: _Locator) -> None:
     """Every site's `rules` thresholds must name real rules, keys and types."""
     if not any(site.rules for site in sites):
         return
-    from ecoaudit.rules import load_catalogue, validate_overrides
-
     catalogue = load_catalogue()
     for index, site in enumerate(sites, start=1):
         validate_overrides(site.rules, catalogue, source=locate.where(index, "rules"))

@@ -21,6 +21,7 @@ from typing import Any
 
 from ecoaudit.errors import ConfigError
 from ecoaudit.metrics import ecoindex
+from ecoaudit.rules import load_catalogue
 
 BUDGET_KEYS = (
     "min_score", "min_grade", "max_size_kb", "max_requests", "max_nodes", "max_co2_g",
@@ -119,8 +120,6 @@ def _score(value: Any) -> float:
 def _rule_ids(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
         raise ValueError('a list of rule ids, e.g. ["page-weight", "text-compression"]')
-    from ecoaudit.rules import load_catalogue
-
     known = [rule.id for rule in load_catalogue()]
     for rule_id in value:
         if rule_id not in known:
