@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
+from sqlalchemy.pool import PoolProxiedConnection
 
 from ecoaudit.store.errors import DatabaseUnavailable
 
@@ -106,6 +107,15 @@ def _configure_sqlite_connection(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def sqlite_connection(raw: PoolProxiedConnection) -> sqlite3.Connection:
+    """The sqlite3 connection under `raw`, a connection checked out of a SQLite engine and not
+    yet closed (SQLAlchemy's `driver_connection` is None only once it is closed or invalidated).
+    """
+    connection = raw.driver_connection
+    assert connection is not None, "a checked-out connection has its driver connection"
+    return connection
+
+
 WAL_SWITCH_SECONDS = 30.0  # how long a new file's switch to WAL may wait for the other openers
 
 
@@ -122,7 +132,7 @@ def use_wal(engine: Engine) -> None:
     deadline = time.monotonic() + WAL_SWITCH_SECONDS
     while True:
         raw = engine.raw_connection()  # outside any transaction, as SQLite requires
-        connection = raw.driver_connection
+        connection = sqlite_connection(raw)
         try:
             if connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
                 return

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
-from ecoaudit.store.database import display_url, make_engine, resolve_url
+from ecoaudit.store.database import display_url, make_engine, resolve_url, sqlite_connection
 from ecoaudit.store.errors import DatabaseDamaged, DatabaseUnavailable
 from ecoaudit.store.migrate import head_revision, known_revisions
 from ecoaudit.store.sqlite_copy import integrity_problems, readonly_uri
@@ -93,7 +93,7 @@ def _check_sqlite(path: Path, full: bool) -> HealthReport:
                               poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:
-            raw = connection.connection.driver_connection
+            raw = sqlite_connection(connection.connection)
             problems = [line for row in integrity_problems(raw, full=full)
                         for line in row.splitlines() if line.strip()]
             report.integrity = "damage found" if problems else "ok"
@@ -203,7 +203,7 @@ def _describe(connection: Connection, report: HealthReport) -> None:
 def _counter(connection: Connection):
     def count(table: str, condition: str | None = None) -> int:
         where = f" WHERE {condition}" if condition else ""
-        return int(connection.execute(sa.text(f"SELECT count(*) FROM {table}{where}")).scalar())
+        return int(connection.execute(sa.text(f"SELECT count(*) FROM {table}{where}")).scalar_one())
 
     return count
 

@@ -21,6 +21,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,8 +29,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from ecoaudit.store.database import is_sqlite, retry_on_lock, writer
+from ecoaudit.store.database import is_sqlite, retry_on_lock, sqlite_connection, writer
 from ecoaudit.store.durations import Duration
+from ecoaudit.store.errors import RunNotFound
 from ecoaudit.store.failures import translate
 from ecoaudit.store.models import Document, Finding, Page, Run, StoredCapture
 from ecoaudit.store.repository import Store
@@ -91,12 +93,11 @@ def prune(store: Store, *, keep_captures: Duration | None = None,
                 and run["id"] not in protected and run["id"] not in doomed_ids
                 and run["captures_pruned_at"] is None]
     for run in doomed:
-        result.pages_deleted += _guard(store, lambda run=run: _delete_run(store, run["id"],
-                                                                          dry_run))
+        result.pages_deleted += _guard(store, partial(_delete_run, store, run["id"], dry_run))
         result.runs_deleted += 1
     for run in to_prune:
         captures, capture_bytes, evidence_bytes = _guard(
-            store, lambda run=run: _prune_run(store, run["id"], now, dry_run))
+            store, partial(_prune_run, store, run["id"], now, dry_run))
         result.runs_pruned += 1
         result.captures_deleted += captures
         result.capture_bytes += capture_bytes
@@ -118,7 +119,7 @@ def database_size(store: Store) -> int | None:
     if store.engine.dialect.name == "postgresql":
         with store.engine.connect() as connection:
             return int(connection.execute(
-                sa.text("SELECT pg_database_size(current_database())")).scalar())
+                sa.text("SELECT pg_database_size(current_database())")).scalar_one())
     return None
 
 
@@ -217,6 +218,8 @@ def _prune_run(store: Store, run_id: int, now: datetime,
                 if not dry_run:
                     page.findings = findings
         run = session.get(Run, run_id)
+        if run is None:  # deleted since it was listed, by another prune
+            raise RunNotFound(f"Run {run_id} was deleted while its captures were being pruned.")
         site_findings, removed = strip_evidence(run.site_findings)
         evidence_bytes += removed
         if not dry_run:
@@ -241,9 +244,9 @@ def _compact(store: Store) -> tuple[bool, str | None]:
                            f"has {free:,}; the space freed is reused by new runs instead")
         raw = engine.raw_connection()
         try:
-            connection = raw.driver_connection
-            connection.execute("VACUUM")
-            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            sqlite = sqlite_connection(raw)
+            sqlite.execute("VACUUM")
+            sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             raw.close()
         return True, None
