@@ -244,7 +244,7 @@ def _build(kind: Any, value: Any) -> Any:
     if origin is list:
         (item_kind,) = typing.get_args(kind)
         return [_build(item_kind, item) for item in value]
-    if dataclasses.is_dataclass(kind):
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):  # a class, never an instance
         hints = _field_types(kind)
         return kind(**{k: _build(hints[k], v) for k, v in value.items() if k in hints})
     return value

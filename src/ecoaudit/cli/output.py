@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
@@ -19,8 +19,11 @@ error_console = Console(stderr=True)
 def print_pages_table(entries: list[dict], title: str | None = None) -> None:
     """One line per page: URL, grade, score, size, requests, nodes."""
     table = Table(title=title)
-    for name, justify in (("URL", "left"), ("Grade", "center"), ("Score", "right"),
-                          ("Size (KB)", "right"), ("Requests", "right"), ("Nodes", "right")):
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("URL", "left"), ("Grade", "center"), ("Score", "right"),
+        ("Size (KB)", "right"), ("Requests", "right"), ("Nodes", "right"),
+    )
+    for name, justify in columns:
         table.add_column(name, justify=justify, overflow="fold")
     for entry in entries:
         score = entry.get("ecoindex")

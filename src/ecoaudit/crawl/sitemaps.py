@@ -54,8 +54,9 @@ async def discover(
         queue.extend((url, 0) for url in policy.sitemaps)
     for start_url in site.start_urls:
         default = origin(start_url) + "/sitemap.xml"
-        policy = policies.get(origin(start_url))
-        if site.respect_robots and policy is not None and not policy.allowed(default):
+        start_policy = policies.get(origin(start_url))
+        if (site.respect_robots and start_policy is not None
+                and not start_policy.allowed(default)):
             continue
         queue.append((default, 0))
     pages: dict[str, None] = {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 
@@ -23,6 +24,7 @@ def demo_site_directory() -> Path:
 
 class _DemoHandler(QuietHandler):
     protocol_version = "HTTP/1.1"
+    server: ThreadingHTTPServer  # `served_folder`'s: a TCP server, bound to (host, port)
 
     def end_headers(self) -> None:
         # Static assets get a long cache lifetime, pages a short one: what a good site does.
@@ -35,7 +37,9 @@ class _DemoHandler(QuietHandler):
     def do_GET(self) -> None:
         path = self.path.split("?")[0]
         if path in TEMPLATED_FILES:
-            base = f"http://{self.server.server_address[0]}:{self.server.server_address[1]}"
+            host, port = self.server.server_address[:2]
+            assert isinstance(host, str)  # an AF_INET socket's bound address is (str, int)
+            base = f"http://{host}:{port}"
             text = (Path(self.directory) / path.lstrip("/")).read_text(encoding="utf-8")
             body = text.replace("{base}", base).encode("utf-8")
             self.send_response(200)

@@ -87,7 +87,9 @@ def text_stats(body: bytes) -> TextStats:
 
 
 def _is_text(mime_type: str | None) -> bool:
-    return bool(mime_type) and any(marker in mime_type.lower() for marker in TEXT_MIME_MARKERS)
+    if not mime_type:
+        return False
+    return any(marker in mime_type.lower() for marker in TEXT_MIME_MARKERS)
 
 
 def _transfer_bytes(entry: dict) -> int:
@@ -150,7 +152,8 @@ def _request(
     if not isinstance(status, int) or status <= 0:
         status = None
         failure = failure or "no response"
-    mime_type = content.get("mimeType") or (response_headers.get("content-type") or [None])[0]
+    content_types = response_headers.get("content-type", [])
+    mime_type = content.get("mimeType") or (content_types[0] if content_types else None)
     started = _started_at(entry)
     item = Request(
         url=request.get("url", ""),

@@ -22,14 +22,14 @@ def minified_css_js(capture: Capture, context: CheckContext) -> Outcome:
     """Share of the site's CSS and JavaScript bytes that look minified."""
     files = [r for r in capture.requests
              if kind(r) in ("css", "js") and is_answered(r) and not context.is_third_party(r.url)]
-    analysed = [r for r in files if r.text_stats is not None and r.text_stats.length > 0]
+    analysed = [(r, stats) for r in files
+                if (stats := r.text_stats) is not None and stats.length > 0]
     if not analysed:
         raise NotApplicable(message("reason.css_js_not_analysed" if files
                                     else "reason.no_css_js"))
-    total = sum(r.text_stats.length for r in analysed)
+    total = sum(stats.length for _, stats in analysed)
     evidence = []
-    for request in analysed:
-        stats = request.text_stats
+    for request, stats in analysed:
         if looks_minified(stats):
             continue
         evidence.append(Evidence(
@@ -37,8 +37,8 @@ def minified_css_js(capture: Capture, context: CheckContext) -> Outcome:
             message=message("evidence.not_minified", kind=kind(request),
                             lines=stats.line_breaks,
                             per_line=round(stats.length / stats.line_breaks))))
-    share = 100 * (total - sum(r.text_stats.length for r in analysed
-                               if not looks_minified(r.text_stats))) / total
+    share = 100 * (total - sum(stats.length for _, stats in analysed
+                               if not looks_minified(stats))) / total
     if share >= context["pass_percent"]:
         status = "pass"
     else:

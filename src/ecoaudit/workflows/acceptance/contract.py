@@ -18,7 +18,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from ecoaudit.errors import ConfigError
 from ecoaudit.scoring.budgets import BUDGET_KEYS, Budget, parse_budget
@@ -89,6 +89,11 @@ class _Reader:
                 hint = f' (did you mean "{close[0]}"?)' if close else ""
                 raise ConfigError(f"{self.path} [{self.table}]: unknown key {key!r}{hint}; the "
                                   f"keys are {', '.join(keys)}.")
+
+    @overload
+    def text(self, key: str, required: Literal[True]) -> str: ...
+    @overload
+    def text(self, key: str, required: bool = False) -> str | None: ...
 
     def text(self, key: str, required: bool = False) -> str | None:
         value = self.values.get(key)

@@ -19,6 +19,7 @@ import os
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -46,7 +47,7 @@ class SchedulerLock:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._file = None
+        self._file: TextIO | None = None
         self._connection: Connection | None = None
 
     @property
@@ -93,6 +94,7 @@ class SchedulerLock:
 
     def _acquire_file(self) -> None:
         path = self.lock_path
+        assert path is not None  # acquire() takes a file lock for SQLite databases only
         handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

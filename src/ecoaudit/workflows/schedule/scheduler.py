@@ -181,6 +181,8 @@ class SiteScheduler:
     async def run_forever(self, ready: Callable[[], None] | None = None) -> None:
         """Schedule every site and run until `stop()`; sites due at start-up run at once."""
         self._prepare()
+        stopping = self._stopping
+        assert stopping is not None  # set by _prepare()
         loop = asyncio.get_running_loop()
         scheduler = AsyncIOScheduler(timezone=self.timezone, event_loop=loop, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
@@ -196,7 +198,7 @@ class SiteScheduler:
                      job.next_run_time.isoformat(timespec="seconds"))
         if ready:
             ready()
-        await self._stopping.wait()
+        await stopping.wait()
         log.info("Stopping: %d run(s) in progress are being interrupted", len(self._tasks))
         scheduler.pause()
         for event in self._stops.values():
@@ -221,13 +223,15 @@ class SiteScheduler:
         stop = asyncio.Event()
         self._stops[name] = stop
         try:
+            if self._slots is None:
+                raise RuntimeError("run_site() runs within run_forever() or run_due_once()")
             async with self._slots:
                 if stop.is_set():
                     return None
                 result = await self._crawl(site, stop)
             self.results.append(result)
             if self.settings.reports_dir and not stop.is_set():
-                await self._write_reports()
+                await self._write_reports(self.settings.reports_dir)
             if not stop.is_set() and len(self._tasks) <= 1:  # the night's last run
                 await self.after_night()
             return result
@@ -332,13 +336,14 @@ class SiteScheduler:
                            pages_ok=0, pages_failed=0, documents=0, duplicates=0,
                            elapsed=time.monotonic() - started)
 
-    async def _write_reports(self) -> None:
+    async def _write_reports(self, reports_dir: str) -> None:
         from ecoaudit.report import generate_reports
 
+        assert self._reports_lock is not None  # set by _prepare() with run_site()'s slots
         async with self._reports_lock:
             try:
                 written = await asyncio.to_thread(generate_reports, self.store,
-                                                  self.settings.reports_dir, config=self.config)
+                                                  reports_dir, config=self.config)
                 log.info("Reports written: %s", written.index)
             except Exception:
                 log.exception("The reports could not be written")
