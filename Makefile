@@ -9,8 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 demo: setup browser
 	$(BIN)/ecoaudit demo
 
-test: setup browser test-services
-	$(BIN)/ruff check src tests benchmarks
+test: setup browser test-services lint
 	$(BIN)/pytest -q
 
 setup: $(STAMP)
@@ -27,8 +26,11 @@ browser: setup
 test-services:
 	scripts/ensure-test-services.sh
 
+# Style, the layers (no import from a lower layer to a higher one) and the types.
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) build *.egg-info reports

@@ -12,6 +12,8 @@ import click
 from ecoaudit import __version__
 from ecoaudit.errors import EcoauditError
 
+__all__ = ["COMMAND_MODULES", "cli", "main"]
+
 # Each command, and the module of this package that defines it on `cli`.
 COMMAND_MODULES = {
     "acceptance": "acceptance", "audit": "audit", "check": "check", "crawl": "crawl",

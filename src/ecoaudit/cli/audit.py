@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 
@@ -17,8 +18,7 @@ from ecoaudit.cli.options import (
 )
 from ecoaudit.cli.output import print_failures, print_pages_table, write_json
 from ecoaudit.export import jsondoc
-from ecoaudit.measure.page import measure_urls
-from ecoaudit.scoring import score_capture
+from ecoaudit.pipeline import measure_and_score, page_entry
 
 
 @cli.command()
@@ -37,11 +37,11 @@ def audit(urls, viewport, wait_before, wait_after, timeout, no_coverage, thresho
     """
     overrides = threshold_overrides(thresholds)
     options = measure_options(viewport, wait_before, wait_after, timeout, no_coverage)
-    captures = measure_urls(urls, options, concurrency=concurrency or default_concurrency())
-    entries = [jsondoc.page_entry(capture, **score_capture(capture, overrides=overrides))
-               for capture in captures]
+    pages = asyncio.run(measure_and_score(urls, options, overrides=overrides,
+                                          concurrency=concurrency or default_concurrency()))
+    entries = [page_entry(page) for page in pages]
     document = jsondoc.build_document(
-        entries, captures[0].protocol if captures else options.protocol(None))
+        entries, pages[0].capture.protocol if pages else options.protocol(None))
     if json_path == "-":
         json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")

@@ -331,6 +331,11 @@ class SiteConfig:
         """The user-agent token robots.txt groups are matched against."""
         return ROBOTS_TOKEN
 
+    @property
+    def site_hosts(self) -> list[str]:
+        """The site's own hosts: the allowed hosts, then the extra first-party hosts."""
+        return [*self.allowed_hosts, *self.first_party_hosts]
+
     def in_scope(self, url: str) -> bool:
         """Whether a URL's host (and port) is one of the allowed hosts."""
         try:
@@ -345,7 +350,7 @@ class SiteConfig:
             netloc = host_key(url)
         except UrlError:
             return False
-        return host_matches(netloc, [*self.allowed_hosts, *self.first_party_hosts])
+        return host_matches(netloc, self.site_hosts)
 
     def resolved_headers(self) -> dict[str, str]:
         """Extra request headers, ${ENV_VAR} references replaced; ConfigError if one is unset."""

@@ -25,8 +25,9 @@ from ecoaudit.measure.page import BrowserSession, MeasureOptions, links_found, n
 from ecoaudit.metrics import ecoindex
 from ecoaudit.net.httpfetch import site_client
 from ecoaudit.net.urls import UrlError, host_key
-from ecoaudit.scoring import score_capture
-from ecoaudit.store import Store
+from ecoaudit.pipeline import PagePipeline
+from ecoaudit.rules import evaluate_site
+from ecoaudit.store import RunSink, Store
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def site_measure_options(site: SiteConfig, base: MeasureOptions,
         {"username": credentials[0], "password": credentials[1]} if credentials else None
     )
     options.consent_selector = site.consent
-    options.first_party_hosts = [*site.allowed_hosts, *site.first_party_hosts]
+    options.first_party_hosts = site.site_hosts
     options.allowed_hosts = list(site.allowed_hosts)
     options.allow_private = site.allow_private_addresses
     options.user_agent_token = site.user_agent
@@ -102,6 +103,8 @@ class SiteCrawl:
         self.site = site
         self.store = store
         self.session = session
+        self.pipeline = PagePipeline(session, overrides=site.rules,
+                                     first_party_hosts=site.site_hosts)  # sink: the run, once open
         self.concurrency = max(1, concurrency)
         self.frontier = Frontier(site)
         self.progress = CrawlProgress(site.name)
@@ -118,6 +121,7 @@ class SiteCrawl:
     async def run(self, *, resume: bool = False) -> CrawlResult:
         started = time.monotonic()
         self.run_id = await asyncio.to_thread(self._open_run, resume)
+        self.pipeline.sink = RunSink(self.store, self.run_id)
         status, reason = "completed", None
         try:
             async with site_client(self.site) as client:
@@ -195,19 +199,14 @@ class SiteCrawl:
 
     def _record_site_findings(self) -> None:
         """Judge the site-scope rules on every measured page of the run (before consent)."""
-        from ecoaudit import rules
-
         captures = [
             self.store.load_capture(page["page_id"])
             for page in self.store.page_summaries(self.run_id)
             if page["error"] is None and page["consent_state"] in ("none", "before")
         ]
-        findings = rules.evaluate_site(captures, overrides=self.site.rules,
-                                       first_party_hosts=self._first_party_hosts())
+        findings = evaluate_site(captures, overrides=self.site.rules,
+                                 first_party_hosts=self.site.site_hosts)
         self.store.record_site_findings(self.run_id, [f.to_dict() for f in findings])
-
-    def _first_party_hosts(self) -> list[str]:
-        return [*self.site.allowed_hosts, *self.site.first_party_hosts]
 
     def _final_status(self) -> tuple[str, str | None]:
         measured = self.progress.done - self.progress.failed
@@ -253,7 +252,7 @@ class SiteCrawl:
         links_found.set(lambda links: self._queue_links(item, links))
         async with politeness.slot(host, pace=False):
             for state in self._states:
-                captures.append(await self.session.measure(item.url, consent=state))
+                captures.append(await self.pipeline.measure(item.url, consent=state))
         first = captures[0]
         if item.source != "start" and _not_a_page(first):
             await self._record_linked_file(item, first)
@@ -270,10 +269,7 @@ class SiteCrawl:
             for capture in captures:
                 capture.error = f"redirected out of the site's allowed hosts, to {first.final_url}"
         for capture in captures:
-            scores = score_capture(capture, overrides=self.site.rules,
-                                   first_party_hosts=self._first_party_hosts())
-            await asyncio.to_thread(self.store.record_page, self.run_id, capture=capture,
-                                    depth=item.depth, source=item.source, **scores)
+            await self.pipeline.keep(capture, depth=item.depth, source=item.source)
         if first.ok:  # links that scripts added during the protocol's waits
             await self._queue_links(item, first.links)
         self.progress.done += 1

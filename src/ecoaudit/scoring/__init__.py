@@ -1,5 +1,5 @@
-"""The scoring layer: one way to score a Capture (findings and CO2), and page budgets."""
+"""The scoring layer: one way to score a Capture (findings and CO2), page budgets, targets."""
 
-from ecoaudit.scoring.score import score_capture
+from ecoaudit.scoring.score import ScoredPage, score_capture, score_page
 
-__all__ = ["score_capture"]
+__all__ = ["ScoredPage", "score_capture", "score_page"]

@@ -6,6 +6,8 @@ stored capture re-scored later gives what a fresh measurement would have given.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ecoaudit import rules
 from ecoaudit.capture import Capture
 from ecoaudit.metrics import page_co2
@@ -30,3 +32,25 @@ def score_capture(
         "findings": [finding.to_dict() for finding in findings],
         "co2": page_co2(capture, green_hosting=green),
     }
+
+
+@dataclass(frozen=True)
+class ScoredPage:
+    """A capture with what is computed from it: its rule findings and its CO2 (as dicts)."""
+
+    capture: Capture
+    findings: list[dict]
+    co2: dict | None
+
+
+def score_page(
+    capture: Capture,
+    *,
+    catalogue: Catalogue | None = None,
+    overrides: dict[str, dict] | None = None,
+    first_party_hosts: list[str] | None = None,
+) -> ScoredPage:
+    """`score_capture`, kept together with its capture."""
+    scores = score_capture(capture, catalogue=catalogue, overrides=overrides,
+                           first_party_hosts=first_party_hosts)
+    return ScoredPage(capture, scores["findings"], scores["co2"])

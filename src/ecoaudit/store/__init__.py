@@ -10,6 +10,7 @@
 from ecoaudit.store.database import DEFAULT_URL, ENV_VARIABLE, resolve_url
 from ecoaudit.store.errors import DatabaseUnavailable, RunInProgress, RunNotFound, StoreError
 from ecoaudit.store.repository import Store
+from ecoaudit.store.run_sink import RunSink
 
 __all__ = [
     "DEFAULT_URL",
@@ -17,6 +18,7 @@ __all__ = [
     "DatabaseUnavailable",
     "RunInProgress",
     "RunNotFound",
+    "RunSink",
     "Store",
     "StoreError",
     "resolve_url",

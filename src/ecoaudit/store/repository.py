@@ -14,7 +14,7 @@ import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -349,13 +349,13 @@ class Store:
                     f"{len(names)} sites: `ecoaudit runs` lists them."
                 )
             site_name = names[0]
-        run = self.latest_run(site_name)
-        if run is None:
+        latest = self.latest_run(site_name)
+        if latest is None:
             raise RunNotFound(
                 f"Site {site_name} has no completed run: "
                 f"`ecoaudit runs {site_name}` lists its runs."
             )
-        return run
+        return latest
 
     def resumable_run(self, site_name: str) -> int | None:
         """The run `crawl --resume` continues: the site's newest run, if it is still 'running'
@@ -677,7 +677,7 @@ def _run_rows(session: Session, query: sa.Select) -> list[dict[str, Any]]:
     runs = list(session.scalars(query))
     if not runs:
         return []
-    means = dict(
+    means: dict[int, float] = dict(
         session.execute(
             sa.select(Page.run_id, sa.func.avg(Page.score))
             .where(Page.run_id.in_([run.id for run in runs]), Page.score.is_not(None))
@@ -786,7 +786,16 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+@overload
+def _iso(moment: datetime) -> str: ...
+@overload
+def _iso(moment: None) -> None: ...
+@overload
+def _iso(moment: datetime | None) -> str | None: ...
+
+
 def _iso(moment: datetime | None) -> str | None:
+    """The moment in UTC, ISO 8601; None for None."""
     return moment.astimezone(UTC).isoformat() if moment else None
 
 

@@ -194,7 +194,7 @@ def run_acceptance(contract: Contract, out_dir: Path, *, urls: list[str] | None 
             raise
     shutil.copyfile(contract.path, out_dir / EVIDENCE_DIR / "contrat.toml")
     rules_site = site or crawl_site
-    first_party = [*rules_site.allowed_hosts, *rules_site.first_party_hosts] if rules_site \
+    first_party = rules_site.site_hosts if rules_site \
         else None
     overrides = {**(rules_site.rules if rules_site else {}), **contract.rule_overrides}
     pages, browser = asyncio.run(measure_pages_repeatedly(

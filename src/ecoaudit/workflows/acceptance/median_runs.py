@@ -14,9 +14,8 @@ from statistics import median
 from typing import Any
 
 from ecoaudit.capture import Capture
-from ecoaudit.export import jsondoc
 from ecoaudit.measure.page import BrowserSession, MeasureOptions
-from ecoaudit.scoring import score_capture
+from ecoaudit.pipeline import PagePipeline, page_entry
 
 SPREAD_METRICS = ("score", "size_kb", "requests", "nodes")
 
@@ -84,13 +83,12 @@ async def measure_pages_repeatedly(
     """
     pages = [PageRuns(number=i, url=url) for i, url in enumerate(urls, start=1)]
     async with BrowserSession(options) as session:
+        pipeline = PagePipeline(session, overrides=overrides, first_party_hosts=first_party_hosts)
         for run in range(1, runs + 1):
             for page in pages:
                 shot = screenshot_dir / f"{page.number:02d}" / f"run-{run}.png"
-                capture = await session.measure(page.url, screenshot=shot)
-                scores = score_capture(capture, overrides=overrides,
-                                       first_party_hosts=first_party_hosts)
-                page.captures.append(capture)
-                page.entries.append(jsondoc.page_entry(capture, **scores))
+                scored = await pipeline.page(page.url, screenshot=shot)
+                page.captures.append(scored.capture)
+                page.entries.append(page_entry(scored))
                 page.screenshots.append(shot if shot.is_file() else None)
         return pages, session.browser_description

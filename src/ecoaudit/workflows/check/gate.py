@@ -11,7 +11,6 @@ unmeasured page: it is a certain failure, while the unmeasured page may be a pas
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from ecoaudit.config.settings import SiteConfig
-from ecoaudit.export import jsondoc
-from ecoaudit.measure.page import BrowserSession, MeasureOptions
+from ecoaudit.crawl.engine import crawl_sites
+from ecoaudit.measure.page import MeasureOptions
 from ecoaudit.net.urls import UrlError, normalise
-from ecoaudit.scoring import score_capture
+from ecoaudit.pipeline import measure_and_score, page_entry
 from ecoaudit.scoring.budgets import Budget, BudgetCheck, evaluate_page
+from ecoaudit.store import Store
 
 EXIT_PASSED, EXIT_BROKEN, EXIT_UNMEASURED = 0, 1, 2
 
@@ -154,18 +154,10 @@ def judge_pages(entries: Iterable[Mapping[str, Any]], budget: Budget, *,
 async def measure_pages(urls: list[str], options: MeasureOptions, *, concurrency: int = 4,
                         site: SiteConfig | None = None) -> list[dict[str, Any]]:
     """Measure each URL once (one shared browser) and return scored page entries, in order."""
-    limit = asyncio.Semaphore(max(1, concurrency))
-    overrides = site.rules if site else None
-    first_party = [*site.allowed_hosts, *site.first_party_hosts] if site else None
-    async with BrowserSession(options) as session:
-
-        async def one(url: str) -> dict[str, Any]:
-            async with limit:
-                capture = await session.measure(url)
-            scores = score_capture(capture, overrides=overrides, first_party_hosts=first_party)
-            return jsondoc.page_entry(capture, **scores)
-
-        return list(await asyncio.gather(*(one(url) for url in urls)))
+    pages = await measure_and_score(
+        urls, options, concurrency=concurrency, overrides=site.rules if site else None,
+        first_party_hosts=site.site_hosts if site else None)
+    return [page_entry(page) for page in pages]
 
 
 async def crawl_site_pages(site: SiteConfig, options: MeasureOptions, *,
@@ -175,9 +167,6 @@ async def crawl_site_pages(site: SiteConfig, options: MeasureOptions, *,
     The gate never writes into the history: a check of a staging site must not become the next
     'latest' baseline.
     """
-    from ecoaudit.crawl.engine import crawl_sites
-    from ecoaudit.store import Store
-
     with tempfile.TemporaryDirectory(prefix="ecoaudit-check-") as folder, \
             Store.open(str(Path(folder) / "check.db")) as store:
         (result,) = await crawl_sites([site], store, options, concurrency=concurrency)
