@@ -9,8 +9,7 @@ import os
 
 import pytest
 
-from ecoaudit.measure import browser, har
-from ecoaudit.measure.page import MeasureOptions, measure_urls
+from ecoaudit.measure import MeasureOptions, browser, har, measure_urls
 from tests.page_server import Response, serve
 
 pytestmark = pytest.mark.browser
@@ -121,7 +120,7 @@ def test_a_shell_that_cannot_start_falls_back_to_the_full_browser(monkeypatch, t
     broken.chmod(0o755)
     options = MeasureOptions(wait_before=0, wait_after=0, timeout=15, browser_path=str(broken),
                              collect_coverage=False)
-    with serve(_routes()) as server, caplog.at_level(logging.WARNING, "ecoaudit.measure.page"):
+    with serve(_routes()) as server, caplog.at_level(logging.WARNING, "ecoaudit.measure.session"):
         (capture,) = measure_urls([server.url("/icon.html")], options)
     assert capture.error is None and capture.request_count == 1
     assert capture.protocol.browser_build == browser.FULL_BROWSER

@@ -17,7 +17,7 @@ import pytest
 
 from ecoaudit.config.settings import SiteConfig, parse_config
 from ecoaudit.crawl.engine import crawl_sites
-from ecoaudit.measure.page import MeasureOptions
+from ecoaudit.measure import MeasureOptions
 from ecoaudit.store import Store
 from tests.local_http import LocalHttpServer
 
@@ -172,7 +172,7 @@ def test_unreachable_site_fails_the_run_with_a_reason(tmp_path):
 
 
 def test_crawled_numbers_equal_a_single_page_audit(tmp_path):
-    from ecoaudit.measure.page import measure_urls
+    from ecoaudit.measure import measure_urls
 
     routes = {"/": page("home", "/x"), "/x": page("x", "/")}
     with LocalHttpServer(routes) as server:

@@ -226,7 +226,7 @@ document.getElementById("later").appendChild(link);
 
 @pytest.mark.browser
 def test_links_of_the_rendered_dom_are_discovered() -> None:
-    from ecoaudit.measure.page import MeasureOptions, measure_urls
+    from ecoaudit.measure import MeasureOptions, measure_urls
 
     html = (200, {"Content-Type": "text/html; charset=utf-8"}, LINKS_PAGE)
     with LocalHttpServer({"/": html}) as server:

@@ -14,13 +14,9 @@ from playwright.async_api import async_playwright
 
 from ecoaudit.config.settings import SiteConfig
 from ecoaudit.crawl.engine import SiteCrawl, site_measure_options
+from ecoaudit.measure import BrowserSession, MeasureOptions
 from ecoaudit.measure.browser import find_chromium, launch_options
-from ecoaudit.measure.page import (
-    BROWSER_DEATH_GRACE_SECONDS,
-    BrowserSession,
-    MeasureOptions,
-    browser_died,
-)
+from ecoaudit.measure.failures import BROWSER_DEATH_GRACE_SECONDS, browser_died
 from ecoaudit.store import Store
 from tests.hostile_server import GIF_1PX, Handler, HostileServer
 

@@ -16,7 +16,7 @@ import pytest
 
 from ecoaudit.config.settings import SiteConfig
 from ecoaudit.crawl.engine import SiteCrawl, site_measure_options
-from ecoaudit.measure.page import BrowserSession, MeasureOptions
+from ecoaudit.measure import BrowserSession, MeasureOptions
 from ecoaudit.store import Store
 from tests.hostile_server import FAULTS, HostileServer
 

@@ -11,7 +11,7 @@ import asyncio
 import psutil
 import pytest
 
-from ecoaudit.measure.page import BrowserSession, MeasureOptions
+from ecoaudit.measure import BrowserSession, MeasureOptions
 from tests.hostile_server import Handler, HostileServer
 from tests.test_hostile_crawl import MemoryWatch
 

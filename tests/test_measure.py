@@ -8,7 +8,7 @@ import time
 import pytest
 
 from ecoaudit.capture import Capture
-from ecoaudit.measure.page import MeasureOptions, measure_urls
+from ecoaudit.measure import MeasureOptions, measure_urls
 from tests.page_server import Response, serve
 
 pytestmark = pytest.mark.browser

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecoaudit.measure.page import MeasureOptions, measure_urls
+from ecoaudit.measure import MeasureOptions, measure_urls
 from tests.page_server import Response, serve
 
 pytestmark = pytest.mark.browser

@@ -14,7 +14,7 @@ import pytest
 
 from ecoaudit.config.settings import SiteConfig
 from ecoaudit.crawl.engine import crawl_sites
-from ecoaudit.measure.page import MeasureOptions
+from ecoaudit.measure import MeasureOptions
 from ecoaudit.store import Store
 from tests.hostile_server import (
     GIF_1PX,

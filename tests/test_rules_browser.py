@@ -26,7 +26,7 @@ from bs4 import BeautifulSoup
 
 from ecoaudit import rules
 from ecoaudit.capture import Capture
-from ecoaudit.measure.page import MeasureOptions, measure_urls
+from ecoaudit.measure import MeasureOptions, measure_urls
 from ecoaudit.metrics import co2, ecoindex
 from ecoaudit.scoring import score_capture
 from tests.fixtures.build_rules_site import (

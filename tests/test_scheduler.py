@@ -18,7 +18,7 @@ import pytest
 
 from ecoaudit.config.settings import load_config
 from ecoaudit.errors import ConfigError
-from ecoaudit.measure.page import MeasureOptions
+from ecoaudit.measure import MeasureOptions
 from ecoaudit.store import Store
 from ecoaudit.workflows.schedule.lock import SchedulerBusy, SchedulerLock
 from ecoaudit.workflows.schedule.scheduler import (

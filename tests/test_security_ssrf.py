@@ -19,7 +19,8 @@ import pytest
 from ecoaudit.config.settings import SiteConfig
 from ecoaudit.crawl.engine import crawl_sites
 from ecoaudit.crawl.frontier import Frontier
-from ecoaudit.measure.page import BrowserSession, MeasureOptions, invalid_url_reason
+from ecoaudit.measure import BrowserSession, MeasureOptions
+from ecoaudit.measure.failures import invalid_url_reason
 from ecoaudit.net import httpfetch, urls
 from ecoaudit.store import Store
 from tests.hostile_server import HostileServer

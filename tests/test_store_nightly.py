@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ecoaudit.config.settings import load_config
-from ecoaudit.measure.page import MeasureOptions
+from ecoaudit.measure import MeasureOptions
 from ecoaudit.store import Store
 from ecoaudit.store.backup import dated_backups
 from ecoaudit.workflows.schedule.scheduler import SchedulerSettings, SiteScheduler

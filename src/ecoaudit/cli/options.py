@@ -7,7 +7,7 @@ import re
 
 import click
 
-from ecoaudit.measure.page import MeasureOptions
+from ecoaudit.measure import MeasureOptions
 
 
 def parse_viewport(_context, _parameter, value: str) -> tuple[int, int]:

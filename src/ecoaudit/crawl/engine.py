@@ -21,7 +21,7 @@ from ecoaudit.capture import Capture
 from ecoaudit.config.settings import SiteConfig
 from ecoaudit.crawl import documents
 from ecoaudit.crawl.frontier import Frontier, QueuedUrl
-from ecoaudit.measure.page import BrowserSession, MeasureOptions, links_found, navigation_turn
+from ecoaudit.measure import BrowserSession, MeasureOptions, Pacing
 from ecoaudit.metrics import ecoindex
 from ecoaudit.net.httpfetch import site_client
 from ecoaudit.net.urls import UrlError, host_key
@@ -248,11 +248,12 @@ class SiteCrawl:
         host = _host_of(item.url)
         captures: list[Capture] = []
         politeness = self.frontier.politeness
-        navigation_turn.set(lambda: politeness.navigation_turn(host))
-        links_found.set(lambda links: self._queue_links(item, links))
+        pacing = Pacing(navigation_turn=lambda: politeness.navigation_turn(host),
+                        links_found=lambda links: self._queue_links(item, links))
         async with politeness.slot(host, pace=False):
             for state in self._states:
-                captures.append(await self.pipeline.measure(item.url, consent=state))
+                captures.append(await self.pipeline.measure(item.url, consent=state,
+                                                            pacing=pacing))
         first = captures[0]
         if item.source != "start" and _not_a_page(first):
             await self._record_linked_file(item, first)

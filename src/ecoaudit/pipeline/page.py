@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from ecoaudit.capture import Capture
 from ecoaudit.export import jsondoc
-from ecoaudit.measure.page import BrowserSession, MeasureOptions
+from ecoaudit.measure import BrowserSession, MeasureOptions, Pacing
 from ecoaudit.scoring import ScoredPage, score_page
 
 
@@ -38,10 +38,11 @@ class PagePipeline:
         self.first_party_hosts = first_party_hosts
         self.sink = sink
 
-    async def measure(self, url: str, *, consent: str = "none",
-                      screenshot: Path | None = None) -> Capture:
+    async def measure(self, url: str, *, consent: str = "none", screenshot: Path | None = None,
+                      pacing: Pacing | None = None) -> Capture:
         """Step 1: load the page in the browser and gather its Capture."""
-        return await self.session.measure(url, consent=consent, screenshot=screenshot)
+        return await self.session.measure(url, consent=consent, screenshot=screenshot,
+                                          pacing=pacing)
 
     def score(self, capture: Capture) -> ScoredPage:
         """Step 2: the rule findings and CO2 of a capture."""

@@ -22,7 +22,7 @@ from typing import Any
 from ecoaudit import __version__
 from ecoaudit.config.settings import SiteConfig, adhoc_site
 from ecoaudit.errors import ConfigError, EcoauditError
-from ecoaudit.measure.page import MeasureOptions
+from ecoaudit.measure import MeasureOptions
 from ecoaudit.metrics import ecoindex
 from ecoaudit.workflows.acceptance.contract import Contract, load_contract
 from ecoaudit.workflows.acceptance.evidence import (

@@ -14,7 +14,7 @@ from statistics import median
 from typing import Any
 
 from ecoaudit.capture import Capture
-from ecoaudit.measure.page import BrowserSession, MeasureOptions
+from ecoaudit.measure import BrowserSession, MeasureOptions
 from ecoaudit.pipeline import PagePipeline, page_entry
 
 SPREAD_METRICS = ("score", "size_kb", "requests", "nodes")

@@ -19,7 +19,7 @@ from typing import Any
 
 from ecoaudit.config.settings import SiteConfig
 from ecoaudit.crawl.engine import crawl_sites
-from ecoaudit.measure.page import MeasureOptions
+from ecoaudit.measure import MeasureOptions
 from ecoaudit.net.urls import UrlError, normalise
 from ecoaudit.pipeline import measure_and_score, page_entry
 from ecoaudit.scoring.budgets import Budget, BudgetCheck, evaluate_page

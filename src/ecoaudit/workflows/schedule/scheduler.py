@@ -39,7 +39,7 @@ from croniter import croniter
 from ecoaudit.config.settings import Config, SiteConfig
 from ecoaudit.crawl.engine import CrawlResult, crawl_sites
 from ecoaudit.errors import ConfigError, EcoauditError
-from ecoaudit.measure.page import MeasureOptions
+from ecoaudit.measure import MeasureOptions
 from ecoaudit.store import Store
 from ecoaudit.store.errors import (
     DatabaseDamaged,
