@@ -133,7 +133,7 @@ def test_merging_lets_the_file_override_the_site() -> None:
 
 
 def test_a_sites_toml_budget_error_names_the_site_and_the_key(tmp_path: Path) -> None:
-    from ecoaudit.config.settings import load_config
+    from ecoaudit.config import load_config
     from ecoaudit.scoring.budgets import site_budget
 
     path = tmp_path / "sites.toml"

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ecoaudit.config.settings import DEFAULT_USER_AGENT, ConfigError, adhoc_site, load_config
+from ecoaudit.config import adhoc_site, load_config
+from ecoaudit.errors import ConfigError
+from ecoaudit.net.access import DEFAULT_USER_AGENT
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ecoaudit.config.settings import SiteConfig, parse_config
+from ecoaudit.config import SiteConfig, parse_config
 from ecoaudit.crawl.engine import crawl_sites
 from ecoaudit.measure import MeasureOptions
 from ecoaudit.store import Store

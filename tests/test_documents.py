@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ecoaudit.config.settings import adhoc_site
+from ecoaudit.config import adhoc_site
 from ecoaudit.crawl.documents import inspect, is_document_content_type, is_document_url
 from local_http import NO_LENGTH, LocalHttpServer
 

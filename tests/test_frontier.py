@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from ecoaudit.capture import Link
-from ecoaudit.config.settings import SiteConfig, adhoc_site
+from ecoaudit.config import SiteConfig, adhoc_site
 from ecoaudit.crawl.frontier import FoundDocument, Frontier, QueuedUrl
 from local_http import LocalHttpServer
 

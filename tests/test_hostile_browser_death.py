@@ -12,7 +12,7 @@ import psutil
 import pytest
 from playwright.async_api import async_playwright
 
-from ecoaudit.config.settings import SiteConfig
+from ecoaudit.config import SiteConfig
 from ecoaudit.crawl.engine import SiteCrawl, site_measure_options
 from ecoaudit.measure import BrowserSession, MeasureOptions
 from ecoaudit.measure.browser import find_chromium, launch_options

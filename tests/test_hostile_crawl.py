@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from ecoaudit.config.settings import SiteConfig
+from ecoaudit.config import SiteConfig
 from ecoaudit.crawl.engine import SiteCrawl, site_measure_options
 from ecoaudit.measure import BrowserSession, MeasureOptions
 from ecoaudit.store import Store

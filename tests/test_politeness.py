@@ -12,7 +12,7 @@ import asyncio
 
 import pytest
 
-from ecoaudit.config.settings import SiteConfig
+from ecoaudit.config import SiteConfig
 from ecoaudit.crawl.engine import crawl_sites
 from ecoaudit.measure import MeasureOptions
 from ecoaudit.store import Store

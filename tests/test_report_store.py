@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ecoaudit.config.settings import parse_config
+from ecoaudit.config import parse_config
 from ecoaudit.report import generate_reports
 from ecoaudit.report.loader import load_sites
 from store_samples import sample_capture, sample_co2, sample_findings

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ecoaudit.config.settings import SiteConfig
+from ecoaudit.config import SiteConfig
 from ecoaudit.crawl.frontier import Frontier
 from ecoaudit.store import Store
 from tests.hostile_server import GIF_1PX, Handler, HostileServer

@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from ecoaudit.config.settings import adhoc_site
+from ecoaudit.config import adhoc_site
 from ecoaudit.crawl.frontier import Frontier, Politeness
 from ecoaudit.crawl.robots import MAX_ROBOTS_BYTES, RobotsPolicy, fetch_robots
 from local_http import LocalHttpServer

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ecoaudit.config.settings import load_config
+from ecoaudit.config import load_config
 from ecoaudit.errors import ConfigError
 from ecoaudit.measure import MeasureOptions
 from ecoaudit.store import Store

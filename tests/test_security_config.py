@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ecoaudit.config.settings import load_config
+from ecoaudit.config import load_config
 from ecoaudit.errors import EcoauditError
 from ecoaudit.scoring.budgets import load_budget_file
 from ecoaudit.workflows.acceptance.contract import load_contract

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ecoaudit.config.settings import SiteConfig
+from ecoaudit.config import SiteConfig
 from ecoaudit.crawl.engine import crawl_sites
 from ecoaudit.crawl.frontier import Frontier
 from ecoaudit.measure import BrowserSession, MeasureOptions

@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from ecoaudit.config.settings import SiteConfig, adhoc_site
+from ecoaudit.config import SiteConfig, adhoc_site
 from ecoaudit.crawl.frontier import Frontier
 from ecoaudit.crawl.robots import RobotsPolicy
 from ecoaudit.crawl.sitemaps import SitemapError, discover, parse_sitemap

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ecoaudit.config.settings import load_config
+from ecoaudit.config import load_config
 from ecoaudit.measure import MeasureOptions
 from ecoaudit.store import Store
 from ecoaudit.store.backup import dated_backups

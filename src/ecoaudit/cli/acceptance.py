@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ecoaudit.cli import cli
-from ecoaudit.config.settings import load_config
+from ecoaudit.config import load_config
 from ecoaudit.errors import ConfigError
 from ecoaudit.workflows.acceptance import load_contract, run_acceptance, verify_folder
 

@@ -10,7 +10,7 @@ import click
 
 from ecoaudit.cli import cli
 from ecoaudit.cli.options import default_concurrency, measure_options, protocol_options
-from ecoaudit.config.settings import SiteConfig, load_config
+from ecoaudit.config import SiteConfig, load_config
 from ecoaudit.crawl.engine import site_measure_options
 from ecoaudit.errors import ConfigError
 from ecoaudit.scoring import budgets

@@ -19,7 +19,7 @@ from ecoaudit.cli.options import (
     threshold_overrides,
 )
 from ecoaudit.cli.output import console, print_failures, write_json
-from ecoaudit.config.settings import Config, SiteConfig, adhoc_site, load_config
+from ecoaudit.config import Config, SiteConfig, adhoc_site, load_config
 from ecoaudit.crawl.engine import CrawlProgress, CrawlResult, crawl_sites
 from ecoaudit.errors import ConfigError
 from ecoaudit.store import Store

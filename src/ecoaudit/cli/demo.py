@@ -10,7 +10,7 @@ import click
 from ecoaudit.cli import cli
 from ecoaudit.cli.options import default_concurrency, measure_options, protocol_options
 from ecoaudit.cli.output import console, print_pages_table, write_json
-from ecoaudit.config.settings import adhoc_site
+from ecoaudit.config import adhoc_site
 from ecoaudit.crawl.engine import crawl_sites
 from ecoaudit.demo.server import serve_demo_site
 from ecoaudit.store import Store

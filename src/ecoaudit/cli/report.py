@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ecoaudit.cli import cli
-from ecoaudit.config.settings import load_config
+from ecoaudit.config import load_config
 from ecoaudit.report import DEFAULT_OUT_DIR, generate_reports
 from ecoaudit.report.i18n import LANGUAGES
 from ecoaudit.store import Store

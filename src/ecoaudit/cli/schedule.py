@@ -11,7 +11,7 @@ import click
 
 from ecoaudit.cli import cli
 from ecoaudit.cli.options import default_concurrency, measure_options, protocol_options
-from ecoaudit.config.settings import load_config
+from ecoaudit.config import load_config
 from ecoaudit.errors import ConfigError
 from ecoaudit.store import Store
 from ecoaudit.workflows.schedule.lock import SchedulerLock

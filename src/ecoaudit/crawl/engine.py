@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from ecoaudit import __version__
 from ecoaudit.capture import Capture
-from ecoaudit.config.settings import SiteConfig
+from ecoaudit.config import SiteConfig
 from ecoaudit.crawl import documents
 from ecoaudit.crawl.frontier import Frontier, QueuedUrl
 from ecoaudit.measure import BrowserSession, MeasureOptions, Pacing

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ecoaudit.config.settings import SiteConfig
+from ecoaudit.config import SiteConfig
 from ecoaudit.crawl.documents import is_document_url
 from ecoaudit.crawl.robots import RobotsPolicy, fetch_robots
 from ecoaudit.crawl.sitemaps import discover

@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 import httpx
 from protego import Protego
 
-from ecoaudit.config.settings import ROBOTS_TOKEN, SiteConfig
+from ecoaudit.config import SiteConfig
+from ecoaudit.net.access import ROBOTS_TOKEN
 from ecoaudit.net.httpfetch import TooLarge, fetch
 from ecoaudit.net.urls import UrlError, is_private_address, origin
 

@@ -18,7 +18,7 @@ import httpx
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, iterparse
 
-from ecoaudit.config.settings import SiteConfig
+from ecoaudit.config import SiteConfig
 from ecoaudit.crawl.robots import RobotsPolicy
 from ecoaudit.net.httpfetch import TooLarge, fetch, gunzip_capped
 from ecoaudit.net.urls import UrlError, origin

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ecoaudit.capture import Capture
-from ecoaudit.config.settings import load_config
+from ecoaudit.config import load_config
 from ecoaudit.metrics import page_ecoindex
 from ecoaudit.rules import Catalogue, load_catalogue, validate_overrides
 from ecoaudit.scoring import score_capture

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ecoaudit.cli import cli
-from ecoaudit.config.settings import StorageSettings, load_config
+from ecoaudit.config import StorageSettings, load_config
 
 DEFAULT_CONFIG = Path("sites.toml")
 CONFIG_HELP = ("sites.toml, for the backup and retention settings of its [defaults] table "

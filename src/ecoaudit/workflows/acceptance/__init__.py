@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ecoaudit import __version__
-from ecoaudit.config.settings import SiteConfig, adhoc_site
+from ecoaudit.config import SiteConfig, adhoc_site
 from ecoaudit.errors import ConfigError, EcoauditError
 from ecoaudit.measure import MeasureOptions
 from ecoaudit.metrics import ecoindex

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ecoaudit.config.settings import SiteConfig
+from ecoaudit.config import SiteConfig
 from ecoaudit.crawl.engine import crawl_sites
 from ecoaudit.measure import MeasureOptions
 from ecoaudit.net.urls import UrlError, normalise

@@ -36,7 +36,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from croniter import croniter
 
-from ecoaudit.config.settings import Config, SiteConfig
+from ecoaudit.config import Config, SiteConfig
 from ecoaudit.crawl.engine import CrawlResult, crawl_sites
 from ecoaudit.errors import ConfigError, EcoauditError
 from ecoaudit.measure import MeasureOptions
