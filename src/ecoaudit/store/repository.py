@@ -8,13 +8,9 @@ returns plain data (ints, dicts with ISO 8601 UTC strings), never ORM objects.
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
-import socket
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -55,14 +51,26 @@ from ecoaudit.store.models import (
     url_key,
     utc_now,
 )
+from ecoaudit.store.owner import owner_alive, process_label
 from ecoaudit.store.redact import redact
+from ecoaudit.store.rows import (
+    DOCUMENT_FIELDS,
+    as_integer,
+    as_number,
+    as_short_text,
+    document_dict,
+    entry_without_capture,
+    iso,
+    jsonable,
+    page_summary,
+    parse_time,
+    run_rows,
+    site_dict,
+)
 from ecoaudit.store.sqlite_file import check_before_open, make_reserve, release_reserve
 
 T = TypeVar("T")
 RESUMABLE_STATUSES = ("running", "interrupted")
-DOCUMENT_FIELDS = (
-    "final_url", "status", "content_type", "size_bytes", "found_on", "link_text", "error",
-)
 
 
 class Store:
@@ -194,7 +202,7 @@ class Store:
                 session.add(site)
             site.title = title
             site.group = group
-            site.config = _jsonable(redact(config or {}))
+            site.config = jsonable(redact(config or {}))
             site.updated_at = utc_now()
             session.flush()
             return site.id
@@ -205,7 +213,7 @@ class Store:
         """Every site, by name."""
         return self._read(
             lambda session: [
-                _site_dict(site) for site in session.scalars(sa.select(Site).order_by(Site.name))
+                site_dict(site) for site in session.scalars(sa.select(Site).order_by(Site.name))
             ]
         )
 
@@ -234,12 +242,12 @@ class Store:
             run = Run(
                 site_id=site.id,
                 status="running",
-                settings=_jsonable(redact(settings or {})),
-                protocol=_jsonable(redact(protocol or {})),
+                settings=jsonable(redact(settings or {})),
+                protocol=jsonable(redact(protocol or {})),
                 tool_version=tool_version,
                 formula_version=formula_version,
                 browser_version=browser_version,
-                owner=_this_process(),
+                owner=process_label(),
             )
             session.add(run)
             session.flush()
@@ -260,7 +268,7 @@ class Store:
 
         def action(session: Session) -> None:
             run = _get_run(session, run_id, lock=True)
-            if run.status == "running" and _owner_alive(run.owner):
+            if run.status == "running" and owner_alive(run.owner):
                 raise RunInProgress(
                     f"Run {run_id} is being crawled by another ecoaudit process ({run.owner}): "
                     "wait for it to end, or stop it, before resuming."
@@ -268,7 +276,7 @@ class Store:
             run.status = "running"
             run.ended_at = None
             run.reason = None
-            run.owner = _this_process()
+            run.owner = process_label()
             run.resumed_count += 1
 
         self._reserve_space()
@@ -292,7 +300,7 @@ class Store:
         """One run as a dict (see `list_runs`); RunNotFound when there is none."""
 
         def action(session: Session) -> dict[str, Any]:
-            rows = _run_rows(session, sa.select(Run).where(Run.id == run_id))
+            rows = run_rows(session, sa.select(Run).where(Run.id == run_id))
             if not rows:
                 raise RunNotFound(
                     f"There is no run {run_id} in this database: `ecoaudit runs` lists them."
@@ -312,7 +320,7 @@ class Store:
         query = sa.select(Run).join(Run.site).order_by(Run.started_at.desc(), Run.id.desc())
         if site_name is not None:
             query = query.where(Site.name == site_name)
-        return self._read(lambda session: _run_rows(session, query))
+        return self._read(lambda session: run_rows(session, query))
 
     def latest_run(self, site_name: str, status: str | None = "completed") -> dict | None:
         """The newest run of `site_name` with `status` (any status when None), or None."""
@@ -325,7 +333,7 @@ class Store:
         )
         if status is not None:
             query = query.where(Run.status == status)
-        rows = self._read(lambda session: _run_rows(session, query))
+        rows = self._read(lambda session: run_rows(session, query))
         return rows[0] if rows else None
 
     def find_run(self, spec: str | int, site_name: str | None = None) -> dict[str, Any]:
@@ -363,7 +371,7 @@ class Store:
         run = self.latest_run(site_name, status=None)
         if run is None or run["status"] not in RESUMABLE_STATUSES:
             return None
-        if run["status"] == "running" and _owner_alive(run["owner"]):
+        if run["status"] == "running" and owner_alive(run["owner"]):
             return None
         return run["id"]
 
@@ -385,8 +393,8 @@ class Store:
         consent = capture.protocol.consent or "none"
         blob, raw_size = compress_capture(capture)
         score = page_ecoindex(capture)
-        findings = _jsonable(findings or [])
-        co2 = _jsonable(co2)
+        findings = jsonable(findings or [])
+        co2 = jsonable(co2)
 
         def action(session: Session) -> int:
             run = _get_run(session, run_id, lock=True)
@@ -406,7 +414,7 @@ class Store:
             page.title = capture.title
             page.depth = depth
             page.source = source
-            page.measured_at = _parse_time(capture.protocol.measured_at)
+            page.measured_at = parse_time(capture.protocol.measured_at)
             page.recorded_at = utc_now()
             for name in ("score", "grade", "ges", "water", "nodes", "requests", "size_kb"):
                 setattr(page, name, getattr(score, name) if score else None)
@@ -429,8 +437,8 @@ class Store:
 
     def update_page_scores(self, page_id: int, findings: list[dict], co2: dict | None) -> None:
         """Replace the findings and CO2 of a stored page (for `rescore`)."""
-        findings = _jsonable(findings)
-        co2 = _jsonable(co2)
+        findings = jsonable(findings)
+        co2 = jsonable(co2)
 
         def action(session: Session) -> None:
             page = session.get(Page, page_id)
@@ -452,7 +460,7 @@ class Store:
 
     def record_site_findings(self, run_id: int, findings: list[dict]) -> None:
         """Store the findings of the site-scope rules of a run (replacing earlier ones)."""
-        findings = _jsonable(findings)
+        findings = jsonable(findings)
 
         def action(session: Session) -> None:
             _get_run(session, run_id).site_findings = findings
@@ -486,7 +494,7 @@ class Store:
                 if pruned is not None and pruned.captures_pruned_at is not None:
                     raise CapturesPruned(
                         f"The full capture of page {page_id} is gone: retention pruned the "
-                        f"captures of run {pruned.id} on {_iso(pruned.captures_pruned_at)[:10]} "
+                        f"captures of run {pruned.id} on {iso(pruned.captures_pruned_at)[:10]} "
                         "(its figures and findings are kept)."
                     )
                 raise RunNotFound(f"There is no stored capture for page {page_id}.")
@@ -502,7 +510,7 @@ class Store:
         """
         return self._read(
             lambda session: [
-                _page_summary(page)
+                page_summary(page)
                 for page in session.scalars(
                     sa.select(Page).where(Page.run_id == run_id).order_by(Page.id)
                 )
@@ -527,7 +535,7 @@ class Store:
                     findings=page.findings,
                     co2=page.co2,
                     extra={"page_id": page.id, "depth": page.depth, "source": page.source},
-                ) if data is not None else _entry_without_capture(page)
+                ) if data is not None else entry_without_capture(page)
                 for page, data in rows
             ]
 
@@ -574,7 +582,7 @@ class Store:
         """The documents of a run, in the order they were recorded."""
         return self._read(
             lambda session: [
-                _document_dict(document)
+                document_dict(document)
                 for document in session.scalars(
                     sa.select(Document).where(Document.run_id == run_id).order_by(Document.id)
                 )
@@ -665,183 +673,39 @@ def _replace_finding_rows(session: Session, page_id: int, findings: list[dict]) 
             Finding(
                 page_id=page_id,
                 rule=str(finding["rule"])[:100],
-                status=_short_text(finding.get("status")),
-                severity=_short_text(finding.get("severity")),
-                value=_number(finding.get("value")),
-                saving_bytes=_integer(finding.get("saving_bytes")),
+                status=as_short_text(finding.get("status")),
+                severity=as_short_text(finding.get("severity")),
+                value=as_number(finding.get("value")),
+                saving_bytes=as_integer(finding.get("saving_bytes")),
             )
         )
 
 
-def _run_rows(session: Session, query: sa.Select) -> list[dict[str, Any]]:
-    runs = list(session.scalars(query))
-    if not runs:
-        return []
-    means: dict[int, float] = dict(
-        session.execute(
-            sa.select(Page.run_id, sa.func.avg(Page.score))
-            .where(Page.run_id.in_([run.id for run in runs]), Page.score.is_not(None))
-            .group_by(Page.run_id)
-        ).all()
-    )
-    return [_run_dict(run, means.get(run.id)) for run in runs]
 
 
-def _run_dict(run: Run, score_mean: float | None) -> dict[str, Any]:
-    return {
-        "id": run.id,
-        "site": run.site.name,
-        "site_title": run.site.title,
-        "group": run.site.group,
-        "started_at": _iso(run.started_at),
-        "ended_at": _iso(run.ended_at),
-        "status": run.status,
-        "reason": run.reason,
-        "settings": run.settings,
-        "protocol": run.protocol,
-        "tool_version": run.tool_version,
-        "formula_version": run.formula_version,
-        "browser_version": run.browser_version,
-        "pages_ok": run.pages_ok,
-        "pages_failed": run.pages_failed,
-        "documents": run.documents_count,
-        "resumed_count": run.resumed_count,
-        "owner": run.owner,
-        "rescored_at": _iso(run.rescored_at),
-        "site_findings": run.site_findings or [],
-        "captures_pruned_at": _iso(run.captures_pruned_at),
-        "score_mean": round(float(score_mean), 1) if score_mean is not None else None,
-    }
 
 
-def _site_dict(site: Site) -> dict[str, Any]:
-    return {
-        "id": site.id,
-        "name": site.name,
-        "title": site.title,
-        "group": site.group,
-        "config": site.config,
-        "created_at": _iso(site.created_at),
-        "updated_at": _iso(site.updated_at),
-    }
 
 
-def _page_summary(page: Page) -> dict[str, Any]:
-    return {
-        "page_id": page.id,
-        "run_id": page.run_id,
-        "url": page.url,
-        "final_url": page.final_url,
-        "consent_state": page.consent_state,
-        "status": page.status,
-        "error": page.error,
-        "title": page.title,
-        "depth": page.depth,
-        "source": page.source,
-        "measured_at": _iso(page.measured_at),
-        "score": page.score,
-        "grade": page.grade,
-        "ges": page.ges,
-        "water": page.water,
-        "nodes": page.nodes,
-        "requests": page.requests,
-        "size_kb": page.size_kb,
-        "findings": page.findings,
-        "co2": page.co2,
-    }
 
 
-def _entry_without_capture(page: Page) -> dict[str, Any]:
-    """A page's document entry from its stored columns (its capture was pruned)."""
-    measured = page.score is not None and not page.error
-    return {
-        "url": page.url,
-        "final_url": page.final_url,
-        "status": page.status,
-        "error": page.error,
-        "title": page.title,
-        "consent_state": page.consent_state,
-        "measured_at": _iso(page.measured_at),
-        "ecoindex": {name: getattr(page, name) for name in
-                     ("score", "grade", "ges", "water", "nodes", "requests", "size_kb")}
-        if measured else None,
-        "requests": [],
-        "findings": page.findings,
-        "co2": page.co2,
-        "page_id": page.id,
-        "depth": page.depth,
-        "source": page.source,
-        "capture_pruned": True,
-    }
 
 
-def _document_dict(document: Document) -> dict[str, Any]:
-    return {"url": document.url} | {name: getattr(document, name) for name in DOCUMENT_FIELDS}
 
 
-def _jsonable(value: Any) -> Any:
-    """The value as JSON would give it back (tuples become lists, odd types become strings)."""
-    if value is None:
-        return None
-    return json.loads(json.dumps(value, default=str))
 
 
-@overload
-def _iso(moment: datetime) -> str: ...
-@overload
-def _iso(moment: None) -> None: ...
-@overload
-def _iso(moment: datetime | None) -> str | None: ...
 
 
-def _iso(moment: datetime | None) -> str | None:
-    """The moment in UTC, ISO 8601; None for None."""
-    return moment.astimezone(UTC).isoformat() if moment else None
 
 
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
 
 
-def _integer(value: Any) -> int | None:
-    number = _number(value)
-    return int(number) if number is not None else None
 
 
-def _short_text(value: Any) -> str | None:
-    return None if value is None else str(value)[:20]
 
 
-def _this_process() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _owner_alive(owner: str | None) -> bool:
-    """True when `owner` ("host:pid") is another live process on this machine."""
-    if not owner or ":" not in owner:
-        return False
-    host, _, pid_text = owner.rpartition(":")
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    pid = int(pid_text)
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
-import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -25,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ecoaudit.errors import EcoauditError
+from ecoaudit.store.owner import process_label
 
 # Advisory lock key: an arbitrary constant, "ecoaudit" read as digits on a phone keypad.
 ADVISORY_LOCK_KEY = 32_628_248
@@ -33,10 +32,6 @@ LOCK_SUFFIX = ".scheduler-lock"
 
 class SchedulerBusy(EcoauditError):
     """Another scheduler already runs against the same database."""
-
-
-def owner_label() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class SchedulerLock:
@@ -106,7 +101,7 @@ class SchedulerLock:
                                 "stop it first, or use another database.") from None
         handle.seek(0)
         handle.truncate()
-        handle.write(f"{owner_label()} since {datetime.now(UTC).isoformat(timespec='seconds')}\n")
+        handle.write(f"{process_label()} since {datetime.now(UTC).isoformat(timespec='seconds')}\n")
         handle.flush()
         self._file = handle
 
@@ -114,7 +109,7 @@ class SchedulerLock:
         connection = self.engine.connect()
         try:
             connection.execute(sa.text("SELECT set_config('application_name', :name, false)"),
-                               {"name": f"ecoaudit scheduler {owner_label()}"[:63]})
+                               {"name": f"ecoaudit scheduler {process_label()}"[:63]})
             taken = connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"),
                                        {"key": ADVISORY_LOCK_KEY}).scalar()
             connection.commit()

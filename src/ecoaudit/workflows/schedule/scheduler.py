@@ -47,8 +47,8 @@ from ecoaudit.store.errors import (
     DatabaseUnavailable,
     DiskFull,
 )
+from ecoaudit.store.owner import process_label
 from ecoaudit.store.stop_guard import StopOnStorageFailure
-from ecoaudit.workflows.schedule.lock import owner_label
 
 # The database itself cannot be written: recording a failed run would fail too.
 UNWRITABLE = (DiskFull, DatabaseReadOnly, DatabaseDamaged, DatabaseUnavailable)
@@ -327,7 +327,7 @@ class SiteScheduler:
     def _record_failure(self, site: SiteConfig, reason: str, started: float) -> CrawlResult:
         """A failed run with its reason: the one the crawl left running, or a new one."""
         run = self.store.latest_run(site.name, status=None)
-        if run is None or run["status"] != "running" or run["owner"] != owner_label():
+        if run is None or run["status"] != "running" or run["owner"] != process_label():
             run_id = self.store.start_run(site.name, settings={"start_urls": site.start_urls})
         else:
             run_id = run["id"]
