@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import grimp
@@ -68,3 +70,11 @@ def test_every_layer_package_shows_its_public_face() -> None:
                    and node.module != "__future__"]
         if imports:
             assert "__all__" in names, f"{init} re-exports names without an __all__"
+
+
+def test_no_six_lines_are_repeated_in_the_source() -> None:
+    """pylint's copy-paste detector (imports aside) finds no block of 6 lines written twice."""
+    sources = [str(path) for path in sorted(SOURCE.rglob("*.py")) if "migrations" not in path.parts]
+    result = subprocess.run([sys.executable, "-m", "pylint.checkers.symilar", "--duplicates=6",
+                             "--ignore-imports", *sources], capture_output=True, text=True)
+    assert "duplicates=0 " in result.stdout, result.stdout[-3000:]

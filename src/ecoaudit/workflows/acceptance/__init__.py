@@ -21,6 +21,7 @@ from typing import Any
 
 from ecoaudit import __version__
 from ecoaudit.config import SiteConfig, adhoc_site
+from ecoaudit.crawl.engine import site_measure_options
 from ecoaudit.errors import ConfigError, EcoauditError
 from ecoaudit.measure import MeasureOptions
 from ecoaudit.metrics import ecoindex
@@ -39,6 +40,7 @@ from ecoaudit.workflows.acceptance.evidence import (
 from ecoaudit.workflows.acceptance.median_runs import PageRuns, measure_pages_repeatedly
 from ecoaudit.workflows.acceptance.report import render_report
 from ecoaudit.workflows.acceptance.verdict import Verdict, judge
+from ecoaudit.workflows.check.gate import crawl_site_pages
 
 __all__ = ["AcceptanceOutcome", "Contract", "VerifyResult", "load_contract", "run_acceptance",
            "verify_folder"]
@@ -69,8 +71,6 @@ def measure_options(contract: Contract, site: SiteConfig | None) -> MeasureOptio
         wait_before=measurement.wait_before, wait_after=measurement.wait_after,
         timeout=measurement.timeout)
     if site is not None:
-        from ecoaudit.crawl.engine import site_measure_options
-
         options = site_measure_options(site, options, measurement.timeout)
     return options
 
@@ -90,8 +90,6 @@ async def discover_urls(site: SiteConfig, options: MeasureOptions) -> list[str]:
 
     A crawl that measured no page raises EcoauditError with the first page's reason.
     """
-    from ecoaudit.workflows.check.gate import crawl_site_pages
-
     entries = await crawl_site_pages(site, options, concurrency=2)
     urls = [entry["url"] for entry in entries
             if not entry.get("error") and entry.get("consent_state", "none") in ("none", "before")]

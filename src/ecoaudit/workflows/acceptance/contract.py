@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any, Literal, overload
 
 from ecoaudit.errors import ConfigError
+from ecoaudit.rules import load_catalogue, validate_overrides
+from ecoaudit.rules.rgesn import criteria
 from ecoaudit.scoring.budgets import BUDGET_KEYS, Budget, parse_budget
 
 TABLES = ("contract", "scope", "measurement", "page_budget", "median_budget", "rgesn", "rules")
@@ -201,8 +203,6 @@ def _read_budget(path: Path, table: str, values: Any,
 
 
 def _read_rgesn(table: _Reader) -> tuple[list[str], str | None]:
-    from ecoaudit.rules.rgesn import criteria
-
     table.only(("criteria", "article"))
     wanted = table.values.get("criteria", [])
     if not isinstance(wanted, list) or not all(isinstance(item, str) for item in wanted):
@@ -219,6 +219,4 @@ def _read_rgesn(table: _Reader) -> tuple[list[str], str | None]:
 
 
 def _read_rules(path: Path, values: Any) -> dict[str, dict[str, Any]]:
-    from ecoaudit.rules import load_catalogue, validate_overrides
-
     return validate_overrides(values, load_catalogue(), source=f"{path} [rules]")

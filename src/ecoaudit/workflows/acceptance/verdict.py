@@ -13,6 +13,7 @@ from statistics import median
 from typing import Any
 
 from ecoaudit.metrics import ecoindex
+from ecoaudit.rules import load_catalogue
 from ecoaudit.rules.rgesn import criteria, rgesn_view
 from ecoaudit.scoring.budgets import (
     Budget,
@@ -117,8 +118,6 @@ def _requirement(check_key: str, limit: Any, rule_id: str | None, rule_titles: d
 
 
 def _rule_titles() -> dict[str, str]:
-    from ecoaudit.rules import load_catalogue
-
     return {rule.id: rule.text("title", "fr") for rule in load_catalogue()}
 
 
