@@ -91,6 +91,8 @@ def check(context, urls, site_name, config_path, budget_path, baseline, db_url, 
         entries = asyncio.run(gate.measure_pages(list(urls), options, concurrency=concurrency,
                                                  site=site))
     else:
+        if site is None:  # unreachable: without URLs, --site is required above
+            raise click.UsageError("Give the URLs to check, or --site SITE to crawl a site.")
         entries = asyncio.run(gate.crawl_site_pages(site, options, concurrency=concurrency))
     result = gate.judge_pages(entries, budget, baseline_entries=baseline_entries,
                               baseline_run=baseline_run)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ecoaudit.cli import cli
@@ -122,7 +122,7 @@ def _run_with_progress(sites, store, base, concurrency, resume, timeout) -> list
     columns = (TextColumn("[bold]{task.description}"), BarColumn(),
                TextColumn("{task.fields[line]}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def update(state: CrawlProgress) -> None:
             if state.site not in tasks:

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
 from ecoaudit import __version__
@@ -67,6 +68,35 @@ class CrawlResult:
 ProgressCallback = Callable[[CrawlProgress], None]
 
 
+class CrawlStore(Protocol):
+    """The store methods a crawl calls: a Store, or a Store wrapped in StopOnStorageFailure
+    (store/stop_guard.py), whose guarded writes return None once a write has failed."""
+
+    def upsert_site(self, name: str, *, title: str | None = None, group: str = "own",
+                    config: dict | None = None) -> object: ...
+
+    def start_run(self, site_name: str, *, settings: dict | None = None,
+                  protocol: dict | None = None, tool_version: str | None = __version__,
+                  formula_version: str | None = ecoindex.FORMULA_VERSION,
+                  browser_version: str | None = None) -> int: ...
+
+    def resumable_run(self, site_name: str) -> int | None: ...
+
+    def resume_run(self, run_id: int) -> None: ...
+
+    def finish_run(self, run_id: int, status: str, reason: str | None = None) -> object: ...
+
+    def page_summaries(self, run_id: int) -> list[dict[str, Any]]: ...
+
+    def load_capture(self, page_id: int) -> Capture: ...
+
+    def measured_documents(self, run_id: int) -> set[str]: ...
+
+    def record_site_findings(self, run_id: int, findings: list[dict]) -> object: ...
+
+    def record_document(self, run_id: int, *, url: str, **fields: Any) -> object: ...
+
+
 def site_measure_options(site: SiteConfig, base: MeasureOptions,
                          timeout: float | None = None) -> MeasureOptions:
     """The measurement options for a site: the protocol of `base` plus the site's access.
@@ -97,7 +127,7 @@ def site_measure_options(site: SiteConfig, base: MeasureOptions,
 class SiteCrawl:
     """One run of one site."""
 
-    def __init__(self, site: SiteConfig, store: Store, session: BrowserSession, *,
+    def __init__(self, site: SiteConfig, store: CrawlStore, session: BrowserSession, *,
                  concurrency: int, progress: ProgressCallback | None = None,
                  stop: asyncio.Event | None = None) -> None:
         self.site = site
@@ -120,8 +150,10 @@ class SiteCrawl:
 
     async def run(self, *, resume: bool = False) -> CrawlResult:
         started = time.monotonic()
-        self.run_id = await asyncio.to_thread(self._open_run, resume)
-        self.pipeline.sink = RunSink(self.store, self.run_id)
+        self.run_id = run_id = await asyncio.to_thread(self._open_run, resume)
+        # RunSink only calls record_page, which a StopOnStorageFailure guards like Store's own;
+        # its parameter is annotated Store (store/run_sink.py), hence the cast.
+        self.pipeline.sink = RunSink(cast(Store, self.store), run_id)
         status, reason = "completed", None
         try:
             async with site_client(self.site) as client:
@@ -144,18 +176,25 @@ class SiteCrawl:
                 await asyncio.to_thread(self._record_site_findings)
         except asyncio.CancelledError:
             await asyncio.shield(asyncio.to_thread(
-                self.store.finish_run, self.run_id, "interrupted",
+                self.store.finish_run, run_id, "interrupted",
                 "interrupted (Ctrl-C or stop signal); resume with --resume"))
             raise
         except UrlError as error:
             status, reason = "failed", str(error)
-        await asyncio.to_thread(self.store.finish_run, self.run_id, status, reason)
+        await asyncio.to_thread(self.store.finish_run, run_id, status, reason)
         return CrawlResult(
-            site=self.site.name, run_id=self.run_id, status=status, reason=reason,
+            site=self.site.name, run_id=run_id, status=status, reason=reason,
             pages_ok=self.progress.done - self.progress.failed,
             pages_failed=self.progress.failed, documents=self.progress.documents,
             duplicates=self.duplicates, elapsed=time.monotonic() - started,
         )
+
+    @property
+    def open_run_id(self) -> int:
+        """The id of the run being crawled, once `run()` has opened it."""
+        if self.run_id is None:
+            raise RuntimeError(f"the run of {self.site.name} is not open yet")
+        return self.run_id
 
     def _open_run(self, resume: bool) -> int:
         site = self.site
@@ -182,7 +221,7 @@ class SiteCrawl:
 
     async def _restore_frontier(self) -> None:
         """Rebuild the queue of an interrupted run from the pages it already stored."""
-        pages = await asyncio.to_thread(self.store.page_summaries, self.run_id)
+        pages = await asyncio.to_thread(self.store.page_summaries, self.open_run_id)
         done_urls = {page["url"] for page in pages}
         self.frontier.resume_from(done_urls | {p["final_url"] for p in pages if p["final_url"]})
         for page in pages:
@@ -191,22 +230,23 @@ class SiteCrawl:
                     and depth < self.site.max_depth):
                 capture = await asyncio.to_thread(self.store.load_capture, page["page_id"])
                 self.frontier.add_links(capture.links, depth + 1, capture.final_url)
-                if (key := _content_key(capture)) is not None:
+                if (key := _content_key(capture)) is not None and capture.final_url is not None:
                     self._page_with_content.setdefault(key, capture.final_url)
         self.progress.done = len({page["url"] for page in pages})
         self.progress.failed = len({page["url"] for page in pages if page["error"]})
-        self._documents_done = await asyncio.to_thread(self.store.measured_documents, self.run_id)
+        self._documents_done = await asyncio.to_thread(self.store.measured_documents,
+                                                       self.open_run_id)
 
     def _record_site_findings(self) -> None:
         """Judge the site-scope rules on every measured page of the run (before consent)."""
         captures = [
             self.store.load_capture(page["page_id"])
-            for page in self.store.page_summaries(self.run_id)
+            for page in self.store.page_summaries(self.open_run_id)
             if page["error"] is None and page["consent_state"] in ("none", "before")
         ]
         findings = evaluate_site(captures, overrides=self.site.rules,
                                  first_party_hosts=self.site.site_hosts)
-        self.store.record_site_findings(self.run_id, [f.to_dict() for f in findings])
+        self.store.record_site_findings(self.open_run_id, [f.to_dict() for f in findings])
 
     def _final_status(self) -> tuple[str, str | None]:
         measured = self.progress.done - self.progress.failed
@@ -283,7 +323,7 @@ class SiteCrawl:
         run on the same host (`/` and `/index.html`, `/a` and `/a/`): it is then not recorded a
         second time, so that the site's figures count each page once."""
         key = _content_key(capture)
-        if key is None:
+        if key is None or capture.final_url is None:  # a key implies a final URL
             return False
         earlier = self._page_with_content.setdefault(key, capture.final_url)
         if earlier == capture.final_url:
@@ -310,7 +350,7 @@ class SiteCrawl:
         if document is not None:
             size = document.decoded_body_bytes or document.encoded_body_bytes
         await asyncio.to_thread(
-            self.store.record_document, self.run_id, url=item.url, final_url=capture.final_url,
+            self.store.record_document, self.open_run_id, url=item.url, final_url=capture.final_url,
             status=capture.status, content_type=capture.content_type, size_bytes=size,
             found_on=item.parent, link_text=None, error=None,
         )
@@ -330,7 +370,7 @@ class SiteCrawl:
                                                  found.link_text, self.site)
             record.pop("size_source", None)
             url = record.pop("url")
-            await asyncio.to_thread(self.store.record_document, self.run_id, url=url, **record)
+            await asyncio.to_thread(self.store.record_document, self.open_run_id, url=url, **record)
             self.progress.documents += 1
             self.on_progress(self.progress)
 
@@ -357,7 +397,7 @@ def _not_a_page(capture: Capture) -> bool:
         "text/html")
 
 
-async def crawl_sites(sites: list[SiteConfig], store: Store, base: MeasureOptions, *,
+async def crawl_sites(sites: list[SiteConfig], store: CrawlStore, base: MeasureOptions, *,
                       concurrency: int, resume: bool = False, timeout: float | None = None,
                       progress: ProgressCallback | None = None,
                       stop: asyncio.Event | None = None) -> list[CrawlResult]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ecoaudit.capture import (
@@ -16,6 +17,9 @@ from ecoaudit.capture import (
 )
 from ecoaudit.measure.options import MeasureOptions
 from ecoaudit.net import parties
+
+if TYPE_CHECKING:
+    from playwright.async_api import Cookie as BrowserCookie
 
 
 def redirect_chain(response) -> list[str]:
@@ -42,7 +46,7 @@ def apply_facts(capture: Capture, facts: dict) -> None:
     capture.dom = DomFacts(**facts["dom"])
 
 
-def cookie_of(cookie: dict, capture: Capture, options: MeasureOptions) -> Cookie:
+def cookie_of(cookie: BrowserCookie, capture: Capture, options: MeasureOptions) -> Cookie:
     hosts = list(options.first_party_hosts)
     if capture.final_url:
         hosts.append(urlsplit(capture.final_url).hostname or "")
@@ -66,9 +70,9 @@ def link_images_to_requests(capture: Capture) -> None:
         if request.status and 200 <= request.status < 300:
             by_url.setdefault(request.url, request)
     for image in capture.images:
-        request = by_url.get(image.url)
-        if request is not None:
-            image.bytes = request.transfer_bytes
-            image.format = request.sniffed_format
+        fetched = by_url.get(image.url)
+        if fetched is not None:
+            image.bytes = fetched.transfer_bytes
+            image.format = fetched.sniffed_format
         elif image.url.startswith("data:image/"):
             image.format = image.url[11:].split(";")[0].split(",")[0].replace("svg+xml", "svg")

@@ -60,8 +60,9 @@ async def navigate(page: Page, url: str, timeout: float, pacing: Pacing):
         waiting_since = loop.time()
         answered = await turn()
         deadline = pacing.deadline
-        if deadline is not None and deadline.when() is not None:
-            deadline.reschedule(deadline.when() + loop.time() - waiting_since)
+        when = deadline.when() if deadline is not None else None
+        if deadline is not None and when is not None:
+            deadline.reschedule(when + loop.time() - waiting_since)
     started = asyncio.get_running_loop().time()
     try:
         response = await page.goto(url, wait_until="commit", timeout=timeout * 1000)

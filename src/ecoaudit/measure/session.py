@@ -17,9 +17,18 @@ import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    CDPSession,
+    Page,
+    Playwright,
+    StorageState,
+    async_playwright,
+)
 from playwright.async_api import Error as PlaywrightError
 
 from ecoaudit.capture import (
@@ -60,6 +69,10 @@ from ecoaudit.measure.scripts import (
 from ecoaudit.net import parties
 from ecoaudit.net.hosts import host_is_private
 
+if TYPE_CHECKING:  # Playwright's own names for these, not re-exported by playwright.async_api
+    from playwright._impl._api_structures import SetCookieParam
+    from playwright.async_api._context_manager import PlaywrightContextManager
+
 log = logging.getLogger(__name__)
 
 
@@ -84,19 +97,19 @@ class CoverageRecorder:
     """JS and CSS coverage through a CDP session, started before the page's first byte."""
 
     def __init__(self) -> None:
-        self.session = None
+        self.session: CDPSession | None = None
         self.sheets: dict[str, dict] = {}
 
     async def start(self, context: BrowserContext, page: Page) -> None:
-        self.session = await context.new_cdp_session(page)
-        self.session.on("CSS.styleSheetAdded", self._on_sheet)
-        await self.session.send("Profiler.enable")
-        await self.session.send(
+        self.session = session = await context.new_cdp_session(page)
+        session.on("CSS.styleSheetAdded", self._on_sheet)
+        await session.send("Profiler.enable")
+        await session.send(
             "Profiler.startPreciseCoverage", {"callCount": False, "detailed": False}
         )
-        await self.session.send("DOM.enable")
-        await self.session.send("CSS.enable")
-        await self.session.send("CSS.startRuleUsageTracking")
+        await session.send("DOM.enable")
+        await session.send("CSS.enable")
+        await session.send("CSS.startRuleUsageTracking")
 
     async def _send_plain(self, method: str) -> dict:
         """A CDP command whose answer is plain JSON. Playwright's public `send` walks every
@@ -104,11 +117,14 @@ class CoverageRecorder:
         every script) has none of: that walk was a sixth of our process's CPU per page. Its
         implementation object answers the same dict without the walk; the public call remains
         the fallback should that private object ever change."""
-        implementation = getattr(self.session, "_impl_obj", None)
+        session = self.session
+        if session is None:
+            raise RuntimeError("coverage was not started: call start() first")
+        implementation: Any = getattr(session, "_impl_obj", None)  # private: unknown shape
         try:
             return await implementation.send(method, None, None)
         except (AttributeError, TypeError):
-            return await self.session.send(method)
+            return await session.send(method)
 
     def _on_sheet(self, event: dict) -> None:
         header = event.get("header", {})
@@ -129,7 +145,7 @@ class BrowserSession:
         self.options = options
         self.executable: BrowserExecutable | None = None
         self._playwright: Playwright | None = None
-        self._manager = None
+        self._manager: PlaywrightContextManager | None = None
         self._browser: Browser | None = None
         self._launch_lock = asyncio.Lock()
         self.browser_version: str | None = None
@@ -139,8 +155,8 @@ class BrowserSession:
     async def __aenter__(self) -> BrowserSession:
         # find_chromium may ask Playwright's sync API, which refuses to run inside an event loop.
         self.executable = await asyncio.to_thread(find_chromium, self.options.browser_path)
-        self._manager = async_playwright()
-        self._playwright = await self._manager.__aenter__()
+        self._manager = manager = async_playwright()
+        self._playwright = await manager.__aenter__()
         await self._launch()
         return self
 
@@ -150,29 +166,36 @@ class BrowserSession:
                 await self._browser.close()
         except PlaywrightError:
             pass
+        if self._manager is None:
+            raise RuntimeError("the browser session was never entered")
         await self._manager.__aexit__(*exc_info)
 
-    async def _launch(self) -> None:
+    async def _launch(self) -> Browser:
+        playwright, executable = self._playwright, self.executable
+        if playwright is None or executable is None:
+            raise RuntimeError("the browser session is not open: use `async with BrowserSession`")
         try:
-            self._browser = await self._playwright.chromium.launch(
-                **launch_options(self.executable))
+            self._browser = browser = await playwright.chromium.launch(
+                **launch_options(executable))
         except PlaywrightError as error:
             fallback = await asyncio.to_thread(find_full_chromium) if (
-                self.executable.is_shell) else None
+                executable.is_shell) else None
             if fallback is None:
                 raise
             log.warning("The headless shell %s could not start (%s): measuring with the full "
-                        "browser %s instead.", self.executable.path,
+                        "browser %s instead.", executable.path,
                         str(error).strip().splitlines()[0][:200], fallback.path)
-            self.executable = fallback
-            self._browser = await self._playwright.chromium.launch(**launch_options(fallback))
-        self.browser_version = f"chromium {self._browser.version}"
-        page = await self._browser.new_page()
+            self.executable = executable = fallback
+            self._browser = browser = await playwright.chromium.launch(
+                **launch_options(fallback))
+        self.browser_version = f"chromium {browser.version}"
+        page = await browser.new_page()
         try:
             self.default_user_agent = await page.evaluate("navigator.userAgent")
         finally:
             await page.close()
-        log.info("Browser started: %s, %s", self.browser_version, self.executable.describe())
+        log.info("Browser started: %s, %s", self.browser_version, executable.describe())
+        return browser
 
     @property
     def browser_description(self) -> str | None:
@@ -196,11 +219,12 @@ class BrowserSession:
 
     async def _ensure_browser(self) -> Browser:
         async with self._launch_lock:
-            if self._browser is None or not self._browser.is_connected():
+            browser = self._browser
+            if browser is None or not browser.is_connected():
                 log.warning("The browser is gone: relaunching it.")
                 self.relaunches += 1
-                await self._launch()
-            return self._browser
+                browser = await self._launch()
+            return browser
 
     async def measure(self, url: str, *, consent: str = "none", screenshot: Path | None = None,
                       pacing: Pacing | None = None) -> Capture:
@@ -244,13 +268,14 @@ class BrowserSession:
             protocol=self.protocol(consent),
         )
 
-    async def _consent_state(self, browser: Browser, url: str, pacing: Pacing) -> dict | None:
+    async def _consent_state(self, browser: Browser, url: str, selector: str,
+                             pacing: Pacing) -> StorageState:
         """Storage (cookies, localStorage) of a visitor who clicked the consent button."""
         context = await browser.new_context(**self._context_arguments())
         try:
             page = await context.new_page()
             await navigate(page, url, self.options.timeout, pacing)
-            await page.click(self.options.consent_selector, timeout=10_000)
+            await page.click(selector, timeout=10_000)
             await asyncio.sleep(1.0)
             return await context.storage_state()
         finally:
@@ -285,7 +310,8 @@ class BrowserSession:
         arguments = self._context_arguments()
         if consent == "after" and options.consent_selector:
             try:
-                arguments["storage_state"] = await self._consent_state(browser, url, pacing)
+                arguments["storage_state"] = await self._consent_state(
+                    browser, url, options.consent_selector, pacing)
             except (PlaywrightError, TimeoutError) as error:
                 capture.error = f"the consent button {options.consent_selector!r} could not be "\
                     f"clicked: {str(error).splitlines()[0][:150]}"
@@ -298,7 +324,8 @@ class BrowserSession:
         guard: NavigationGuard | None = None
         try:
             if options.cookies:
-                await context.add_cookies(options.cookies)
+                # MeasureOptions.cookies holds Playwright cookie dicts (name, value, url).
+                await context.add_cookies(cast("list[SetCookieParam]", options.cookies))
             await context.add_init_script(INIT_SCRIPT)
             page = await context.new_page()
             events.attach(context, page)
