@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from ecoaudit import __version__
@@ -25,10 +25,11 @@ from ecoaudit.crawl.frontier import Frontier, QueuedUrl
 from ecoaudit.measure import BrowserSession, MeasureOptions, Pacing
 from ecoaudit.metrics import ecoindex
 from ecoaudit.net.httpfetch import site_client
-from ecoaudit.net.urls import UrlError, host_key
+from ecoaudit.net.urls import UrlError, politeness_key
 from ecoaudit.pipeline import PagePipeline
 from ecoaudit.rules import evaluate_site
-from ecoaudit.store import RunSink, Store
+from ecoaudit.store import RunSink
+from ecoaudit.store.run_sink import PageRecorder
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class CrawlResult:
 ProgressCallback = Callable[[CrawlProgress], None]
 
 
-class CrawlStore(Protocol):
+class CrawlStore(PageRecorder, Protocol):
     """The store methods a crawl calls: a Store, or a Store wrapped in StopOnStorageFailure
     (store/stop_guard.py), whose guarded writes return None once a write has failed."""
 
@@ -151,9 +152,7 @@ class SiteCrawl:
     async def run(self, *, resume: bool = False) -> CrawlResult:
         started = time.monotonic()
         self.run_id = run_id = await asyncio.to_thread(self._open_run, resume)
-        # RunSink only calls record_page, which a StopOnStorageFailure guards like Store's own;
-        # its parameter is annotated Store (store/run_sink.py), hence the cast.
-        self.pipeline.sink = RunSink(cast(Store, self.store), run_id)
+        self.pipeline.sink = RunSink(self.store, run_id)
         status, reason = "completed", None
         try:
             async with site_client(self.site) as client:
@@ -285,7 +284,7 @@ class SiteCrawl:
                 await self._changed.wait()
 
     async def _visit(self, item: QueuedUrl) -> None:
-        host = _host_of(item.url)
+        host = politeness_key(item.url)
         captures: list[Capture] = []
         politeness = self.frontier.politeness
         pacing = Pacing(navigation_turn=lambda: politeness.navigation_turn(host),
@@ -365,7 +364,7 @@ class SiteCrawl:
             if found.url in done:
                 continue
             # Documents are asked for within the same politeness limits as pages.
-            async with self.frontier.politeness.slot(_host_of(found.url)):
+            async with self.frontier.politeness.slot(politeness_key(found.url)):
                 record = await documents.inspect(client, found.url, found.found_on,
                                                  found.link_text, self.site)
             record.pop("size_source", None)
@@ -375,19 +374,11 @@ class SiteCrawl:
             self.on_progress(self.progress)
 
 
-def _host_of(url: str) -> str:
-    """The politeness key of a URL: its host[:port], or the URL itself when it has none."""
-    try:
-        return host_key(url)
-    except UrlError:
-        return url
-
-
 def _content_key(capture: Capture) -> tuple[str, str] | None:
     """(host, digest of the HTML) of a measured page; None when unknown."""
     if not capture.ok or not capture.document_sha256 or not capture.final_url:
         return None
-    return _host_of(capture.final_url), capture.document_sha256
+    return politeness_key(capture.final_url), capture.document_sha256
 
 
 def _not_a_page(capture: Capture) -> bool:

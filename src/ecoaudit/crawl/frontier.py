@@ -23,7 +23,13 @@ from ecoaudit.config import SiteConfig
 from ecoaudit.crawl.documents import is_document_url
 from ecoaudit.crawl.robots import RobotsPolicy, fetch_robots
 from ecoaudit.crawl.sitemaps import discover
-from ecoaudit.net.urls import UrlError, check_scheme, host_key, normalise, origin
+from ecoaudit.net.urls import (
+    UrlError,
+    check_scheme,
+    normalise,
+    origin,
+    politeness_key,
+)
 
 # Why a URL was not queued (keys of `Frontier.refused`).
 REFUSAL_REASONS = (
@@ -72,16 +78,16 @@ class Politeness:
 
     def set_crawl_delay(self, host: str, seconds: float | None) -> None:
         if seconds is not None:
-            self._crawl_delays[_host(host)] = seconds
+            self._crawl_delays[politeness_key(host)] = seconds
 
     def delay_for(self, host: str) -> float:
-        return max(self.min_delay, self._crawl_delays.get(_host(host), 0.0))
+        return max(self.min_delay, self._crawl_delays.get(politeness_key(host), 0.0))
 
     @asynccontextmanager
     async def slot(self, host: str, *, pace: bool = True) -> AsyncIterator[None]:
         """Hold one of the host's request slots; waits for a free slot and (with `pace`) for
         the delay. A crawler that paces each navigation itself passes pace=False."""
-        key = _host(host)
+        key = politeness_key(host)
         semaphore = self._semaphores.setdefault(
             key, asyncio.Semaphore(self.max_concurrency_per_host)
         )
@@ -96,7 +102,7 @@ class Politeness:
         Called right before a request (a page navigation) leaves, so that the server sees
         its requests spaced by the delay, however long the preparation before it took.
         """
-        key = _host(host)
+        key = politeness_key(host)
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
             loop = asyncio.get_running_loop()
@@ -117,7 +123,7 @@ class Politeness:
         server's side too, whatever the network's latency. Call `answered()` exactly when the
         navigation has its answer; until then the host's other navigations wait.
         """
-        key = _host(host)
+        key = politeness_key(host)
         if self.delay_for(key) <= 0:  # no delay to keep: navigations need not queue
             return _nothing_to_release
         lock = self._locks.setdefault(key, asyncio.Lock())
@@ -415,16 +421,6 @@ class Frontier:
 def _path_key(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
-
-
-def _host(host_or_url: str) -> str:
-    """host[:port] from a URL, an origin or a bare host."""
-    if "://" in host_or_url:
-        try:
-            return host_key(host_or_url)
-        except UrlError:
-            return urlsplit(host_or_url).netloc.lower()
-    return host_or_url.lower()
 
 
 def _safe_normalise(url: str, ignored: Iterable[str]) -> str | None:

@@ -86,6 +86,19 @@ def host_key(url: str) -> str:
     return urlsplit(normalise(url, ())).netloc
 
 
+def politeness_key(host_or_url: str) -> str:
+    """host[:port] of a URL, an origin or a bare host: what the crawl's politeness counts by.
+
+    A URL whose host cannot be read (data:, a malformed URL) is its own key.
+    """
+    if "://" not in host_or_url:
+        return host_or_url.lower()
+    try:
+        return host_key(host_or_url)
+    except UrlError:
+        return urlsplit(host_or_url).netloc.lower() or host_or_url
+
+
 def origin(url: str) -> str:
     """scheme://host[:port] of a URL, normalised (where robots.txt and /sitemap.xml live)."""
     parts = urlsplit(normalise(url, ()))

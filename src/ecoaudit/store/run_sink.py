@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
+from ecoaudit.capture import Capture
 from ecoaudit.scoring import ScoredPage
-from ecoaudit.store.repository import Store
+
+
+class PageRecorder(Protocol):
+    """What the sink needs of a store: `Store.record_page` (a storage-failure guard has it too)."""
+
+    def record_page(self, run_id: int, *, capture: Capture, depth: int = 0, source: str = "start",
+                    findings: list[dict] | None = None, co2: dict | None = None) -> int | None:
+        """Store one measured page of a run."""
+        ...
 
 
 class RunSink:
     """Pages of one run, each committed as soon as it is kept (an interrupted run loses none)."""
 
-    def __init__(self, store: Store, run_id: int) -> None:
+    def __init__(self, store: PageRecorder, run_id: int) -> None:
         self.store = store
         self.run_id = run_id
 
