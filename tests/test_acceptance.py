@@ -12,8 +12,8 @@ import pytest
 
 from ecoaudit.capture import Capture, Request
 from ecoaudit.errors import ConfigError
-from ecoaudit.export import jsondoc
-from ecoaudit.scoring import score_capture
+from ecoaudit.pipeline import page_entry
+from ecoaudit.scoring import score_page
 from ecoaudit.workflows.acceptance import load_contract
 from ecoaudit.workflows.acceptance.median_runs import PageRuns
 from ecoaudit.workflows.acceptance.verdict import judge
@@ -109,7 +109,7 @@ def test_an_invalid_contract_names_the_file_and_the_key(tmp_path: Path, change, 
 def entry(nodes: int, size: int, url: str = "https://example.org/") -> dict:
     capture = Capture(requested_url=url, final_url=url, status=200, content_type="text/html",
                       nodes=nodes, requests=[Request(url=url, transfer_bytes=size, status=200)])
-    return jsondoc.page_entry(capture, **score_capture(capture))
+    return page_entry(score_page(capture))
 
 
 def test_the_median_run_is_retained_and_the_spread_reported(tmp_path: Path) -> None:
@@ -130,7 +130,7 @@ def test_the_median_run_is_retained_and_the_spread_reported(tmp_path: Path) -> N
 def test_a_failed_page_makes_the_clauses_undetermined(tmp_path: Path) -> None:
     failed = Capture(requested_url="https://example.org/x", error="HTTP status 404")
     page = PageRuns(number=1, url=failed.requested_url,
-                    entries=[jsondoc.page_entry(failed, **score_capture(failed))])
+                    entries=[page_entry(score_page(failed))])
     contract = load_contract(write_contract(tmp_path, contract_text([page.url], runs=1)))
     verdict = judge(contract, [page])
     assert verdict.outcome == "undetermined" and verdict.exit_code == 2

@@ -8,8 +8,8 @@ import pytest
 
 from ecoaudit.capture import Capture, Request
 from ecoaudit.errors import ConfigError
-from ecoaudit.export import jsondoc
-from ecoaudit.scoring import score_capture
+from ecoaudit.pipeline import page_entry
+from ecoaudit.scoring import score_page
 from ecoaudit.scoring.budgets import (
     Budget,
     evaluate_metrics,
@@ -25,7 +25,7 @@ def entry(nodes: int, sizes: list[int], url: str = "https://example.org/") -> di
                       nodes=nodes, requests=[Request(url=f"{url}r{i}", transfer_bytes=size,
                                                      status=200, protocol="h2")
                                              for i, size in enumerate(sizes)])
-    return jsondoc.page_entry(capture, **score_capture(capture))
+    return page_entry(score_page(capture))
 
 
 def by_key(checks) -> dict:

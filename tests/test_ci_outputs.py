@@ -6,8 +6,8 @@ import json
 import xml.etree.ElementTree as ElementTree
 
 from ecoaudit.capture import Capture, Request
-from ecoaudit.export import jsondoc
-from ecoaudit.scoring import score_capture
+from ecoaudit.pipeline import page_entry
+from ecoaudit.scoring import score_page
 from ecoaudit.scoring.budgets import Budget
 from ecoaudit.workflows.check.ci_outputs import (
     gitlab_code_quality,
@@ -27,7 +27,7 @@ def entry(path: str, sizes: list[int], error: str | None = None) -> dict:
                       nodes=None if error else 50, error=error,
                       requests=[Request(url=f"{url}?r={i}", transfer_bytes=size, status=200)
                                 for i, size in enumerate(sizes)])
-    return jsondoc.page_entry(capture, **score_capture(capture))
+    return page_entry(score_page(capture))
 
 
 def result():

@@ -22,7 +22,7 @@ from ecoaudit import rules
 from ecoaudit.capture import Capture
 from ecoaudit.report import generate_reports
 from ecoaudit.report.i18n import messages
-from ecoaudit.scoring import score_capture
+from ecoaudit.scoring import score_page
 from ecoaudit.store import Store
 from tests.report_language_samples import every_rule_pages
 
@@ -116,11 +116,11 @@ def other_language_phrases(lang: str) -> set[str]:
 def _record(store: Store, captures: list[Capture], *, drop_messages: bool = False) -> int:
     run_id = store.start_run("metz", protocol=captures[0].protocol)
     for capture in captures:
-        scores = score_capture(capture)
-        findings = scores["findings"]
+        scored = score_page(capture)
+        findings = scored.findings
         if drop_messages:
             findings = [_as_stored_before_messages(finding) for finding in findings]
-        store.record_page(run_id, capture=capture, findings=findings, co2=scores["co2"])
+        store.record_page(run_id, capture=capture, findings=findings, co2=scored.co2)
     site = [finding.to_dict() for finding in rules.evaluate_site(captures)]
     store.record_site_findings(run_id, site)
     store.finish_run(run_id, "completed")
@@ -249,5 +249,5 @@ def test_findings_stored_before_messages_still_render_with_their_text(tmp_path):
 def test_findings_survive_a_json_round_trip_unchanged():
     """What the store keeps is what the rules gave (so `rescore` finds nothing changed)."""
     for capture in every_rule_pages():
-        findings = score_capture(capture)["findings"]
+        findings = score_page(capture).findings
         assert json.loads(json.dumps(findings)) == findings

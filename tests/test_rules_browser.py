@@ -28,7 +28,7 @@ from ecoaudit import rules
 from ecoaudit.capture import Capture
 from ecoaudit.measure import MeasureOptions, measure_urls
 from ecoaudit.metrics import co2, ecoindex
-from ecoaudit.scoring import score_capture
+from ecoaudit.scoring import score_page
 from tests.fixtures.build_rules_site import (
     COOKIE,
     USED_RULES,
@@ -125,7 +125,7 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MeasuredSite]
         captures = {page.name: capture for page, capture in zip(PAGES, captured, strict=True)}
         findings = {
             page.name: {finding["rule"]: finding for finding in
-                        score_capture(captures[page.name], overrides=page.overrides)["findings"]}
+                        score_page(captures[page.name], overrides=page.overrides).findings}
             for page in PAGES
         }
         yield MeasuredSite(server, site, captures, findings, server.responses())

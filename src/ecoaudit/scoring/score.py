@@ -1,6 +1,6 @@
 """Everything computed from a Capture besides EcoIndex: rule findings and CO2 (pure functions).
 
-`audit`, `crawl`, `check`, `acceptance` and `rescore` all score through `score_capture`, so a
+`audit`, `crawl`, `check`, `acceptance` and `rescore` all score through `score_page`, so a
 stored capture re-scored later gives what a fresh measurement would have given.
 """
 
@@ -12,26 +12,6 @@ from ecoaudit import rules
 from ecoaudit.capture import Capture
 from ecoaudit.metrics import page_co2
 from ecoaudit.rules import Catalogue
-
-
-def score_capture(
-    capture: Capture,
-    *,
-    catalogue: Catalogue | None = None,
-    overrides: dict[str, dict] | None = None,
-    first_party_hosts: list[str] | None = None,
-) -> dict:
-    """{"findings": [finding dicts], "co2": SWD v4 dict or None} for one capture.
-
-    A page that could not be measured gets `na` findings (with the reason) and no CO2.
-    """
-    findings = rules.evaluate(capture, catalogue=catalogue, overrides=overrides,
-                              first_party_hosts=first_party_hosts)
-    green = bool((overrides or {}).get("co2-per-view", {}).get("green_hosting", False))
-    return {
-        "findings": [finding.to_dict() for finding in findings],
-        "co2": page_co2(capture, green_hosting=green),
-    }
 
 
 @dataclass(frozen=True)
@@ -50,7 +30,12 @@ def score_page(
     overrides: dict[str, dict] | None = None,
     first_party_hosts: list[str] | None = None,
 ) -> ScoredPage:
-    """`score_capture`, kept together with its capture."""
-    scores = score_capture(capture, catalogue=catalogue, overrides=overrides,
-                           first_party_hosts=first_party_hosts)
-    return ScoredPage(capture, scores["findings"], scores["co2"])
+    """The findings (as dicts) and the SWD v4 CO2 of one capture.
+
+    A page that could not be measured gets `na` findings (with the reason) and no CO2.
+    """
+    findings = rules.evaluate(capture, catalogue=catalogue, overrides=overrides,
+                              first_party_hosts=first_party_hosts)
+    green = bool((overrides or {}).get("co2-per-view", {}).get("green_hosting", False))
+    return ScoredPage(capture, [finding.to_dict() for finding in findings],
+                      page_co2(capture, green_hosting=green))

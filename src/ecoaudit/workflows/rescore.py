@@ -1,7 +1,7 @@
 """The `rescore` workflow: a stored run's findings and CO2 recomputed with today's rules, offline.
 
 EcoIndex is not recomputed (it depends on the measurement only); findings and CO2 go through the
-same `score_capture` as a fresh measurement, so a rescored run reads as if measured today.
+same `score_page` as a fresh measurement, so a rescored run reads as if measured today.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from ecoaudit.capture import Capture
 from ecoaudit.config import load_config
 from ecoaudit.metrics import page_ecoindex
 from ecoaudit.rules import Catalogue, load_catalogue, validate_overrides
-from ecoaudit.scoring import score_capture
+from ecoaudit.scoring import score_page
 from ecoaudit.store import Store
 from ecoaudit.store.errors import CapturesPruned
 
@@ -27,10 +27,10 @@ def rescore_page(
 ) -> tuple[dict | None, list[dict], dict | None]:
     """(EcoIndex dict, findings as dicts, CO2 dict) of one stored capture."""
     capture = Capture.from_dict(capture_dict)
-    scores = score_capture(capture, catalogue=catalogue or load_catalogue(),
-                           overrides=overrides, first_party_hosts=first_party_hosts)
+    scored = score_page(capture, catalogue=catalogue or load_catalogue(),
+                        overrides=overrides, first_party_hosts=first_party_hosts)
     score = page_ecoindex(capture)
-    return score.to_dict() if score else None, scores["findings"], scores["co2"]
+    return score.to_dict() if score else None, scored.findings, scored.co2
 
 
 def scoring_settings(store: Store, site_name: str,
