@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import graphlib
 import subprocess
 import sys
 from pathlib import Path
@@ -14,44 +15,13 @@ import ecoaudit
 SOURCE = Path(ecoaudit.__file__).parent
 
 
-def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
-    """Groups of modules that import each other in a loop (Tarjan's strongly connected parts)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    groups: list[list[str]] = []
-
-    def visit(module: str) -> None:
-        index[module] = low[module] = len(index)
-        stack.append(module)
-        on_stack.add(module)
-        for imported in graph.find_modules_directly_imported_by(module):
-            if imported not in index:
-                visit(imported)
-                low[module] = min(low[module], low[imported])
-            elif imported in on_stack:
-                low[module] = min(low[module], index[imported])
-        if low[module] == index[module]:
-            group = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                group.append(member)
-                if member == module:
-                    break
-            if len(group) > 1:
-                groups.append(sorted(group))
-
-    for module in sorted(graph.modules):
-        if module not in index:
-            visit(module)
-    return groups
-
-
 def test_no_module_imports_itself_through_others() -> None:
     graph = grimp.build_graph("ecoaudit", include_external_packages=False)
-    assert _cycles(graph) == []
+    imports = {module: graph.find_modules_directly_imported_by(module) for module in graph.modules}
+    try:
+        graphlib.TopologicalSorter(imports).prepare()
+    except graphlib.CycleError as cycle:
+        raise AssertionError(f"import cycle: {' -> '.join(cycle.args[1])}") from None
 
 
 def test_the_top_level_holds_only_the_capture_the_errors_and_the_entry_points() -> None:
