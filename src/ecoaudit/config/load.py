@@ -12,10 +12,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ecoaudit.config.journeys import load_journey
 from ecoaudit.config.locate import Locator, did_you_mean, show
-from ecoaudit.config.schema import MERGED_TABLES, SCHEMA, SECRET_KEYS, STORAGE_SCHEMA, Invalid
+from ecoaudit.config.schema import (
+    KEY_ALIASES,
+    MERGED_TABLES,
+    SCHEMA,
+    SECRET_KEYS,
+    STORAGE_SCHEMA,
+    Invalid,
+)
 from ecoaudit.config.sites import Config, SiteConfig, StorageSettings
 from ecoaudit.errors import ConfigError
+from ecoaudit.measure.journey_steps import Journey
 from ecoaudit.net.hosts import host_is_private
 from ecoaudit.net.urls import (
     UrlError,
@@ -66,9 +75,10 @@ def parse_config(
     raw_sites = data.get("sites", [])
     if not isinstance(raw_sites, list) or not all(isinstance(s, dict) for s in raw_sites):
         raise ConfigError(f"{locate.where(None, 'sites')}: sites must be written as [[sites]].")
+    folder = path.parent if path is not None else None
     sites = []
     for index, raw_site in enumerate(raw_sites, start=1):
-        sites.append(_build_site(raw_site, defaults, locate, index))
+        sites.append(_build_site(raw_site, defaults, locate, index, folder))
     seen: set[str] = set()
     for index, site in enumerate(sites, start=1):
         if site.name in seen:
@@ -124,7 +134,9 @@ def adhoc_site(start_url: str, **overrides: Any) -> SiteConfig:
     """A site built from one URL (for `crawl --url` and `audit`), with default settings.
 
     Its allowed host is the start URL's host; private addresses are allowed when that host
-    itself is local or private (a developer's or staging server).
+    itself is local or private (a developer's or staging server). `overrides` are sites.toml
+    keys; `journeys` and `login` may be given as loaded Journey objects (or as file paths,
+    relative to the current folder).
     """
     try:
         start = normalise(check_scheme(start_url), ())
@@ -141,8 +153,11 @@ def adhoc_site(start_url: str, **overrides: Any) -> SiteConfig:
 
 
 def _build_site(
-    raw_site: dict[str, Any], defaults: dict[str, Any], locate: Locator, index: int | None
+    raw_site: dict[str, Any], defaults: dict[str, Any], locate: Locator, index: int | None,
+    folder: Path | None = None,
 ) -> SiteConfig:
+    """One site from its table and the checked [defaults]; journey files are read relative to
+    `folder` (sites.toml's; None: the current folder)."""
     label_name = raw_site.get("name") if isinstance(raw_site.get("name"), str) else None
     locate.current_name = label_name
     for required in ("name", "start_urls"):
@@ -168,39 +183,78 @@ def _build_site(
         values["allowed_hosts"] = _unique(host_key(url) for url in values["start_urls"])
     if values["title"] is None:
         values["title"] = values["name"]
-    site = SiteConfig(**values)
+    site = SiteConfig(**{**values, "journeys": [], "login": None})
     for url in site.start_urls:
         if not site.in_scope(url):
             raise ConfigError(
                 f"{locate.where(index, 'allowed_hosts')}: the start URL {url} is outside "
                 f"allowed_hosts {site.allowed_hosts}; add its host."
             )
+    site.journeys = [_journey(item, site, folder, locate, index, "journeys")
+                     for item in values["journeys"]]
+    if values["login"] is not None:
+        site.login = _journey(values["login"], site, folder, locate, index, "login")
+    _check_journey_names(site.journeys, locate, index)
     return site
+
+
+def _journey(item: str | Journey, site: SiteConfig, folder: Path | None, locate: Locator,
+             index: int | None, key: str) -> Journey:
+    """A journey file of the site read now, so a bad one stops the load; paths that start
+    with "/" in it are resolved against the site's first start URL."""
+    if isinstance(item, Journey):
+        return item
+    path = Path(item).expanduser()
+    if not path.is_absolute() and folder is not None:
+        path = folder / path
+    try:
+        return load_journey(path, base_url=site.start_urls[0], require_secrets=False)
+    except ConfigError as error:
+        raise ConfigError(f"{locate.where(index, key)}: {error}") from None
+
+
+def _check_journey_names(journeys: list[Journey], locate: Locator, index: int | None) -> None:
+    sources: dict[str, str] = {}
+    for journey in journeys:
+        if journey.name in sources:
+            raise ConfigError(
+                f"{locate.where(index, 'journeys')}: {sources[journey.name]} and "
+                f"{journey.source} are both named {journey.name!r}; give each journey its own "
+                "name."
+            )
+        sources[journey.name] = journey.source
 
 
 def _check_table(
     table: dict[str, Any], locate: Locator, index: int | None, defaults_table: bool
 ) -> dict[str, Any]:
     allowed = [key for key, spec in SCHEMA.items() if spec.in_defaults or not defaults_table]
-    checked = {}
-    for key, value in table.items():
+    spellings = allowed + [alias for alias, key in KEY_ALIASES.items() if key in allowed]
+    checked: dict[str, Any] = {}
+    for written, value in table.items():
+        key = KEY_ALIASES.get(written, written)
         if key not in allowed:
             if key in SCHEMA:
-                problem = f"{key!r} is specific to each site and cannot be set in [defaults]"
+                problem = f"{written!r} is specific to each site and cannot be set in [defaults]"
             elif key in STORAGE_SCHEMA:
-                problem = (f"{key!r} applies to the whole database and belongs in [defaults], "
+                problem = (f"{written!r} applies to the whole database and belongs in [defaults], "
                            "not in a site")
             else:
-                candidates = allowed + (list(STORAGE_SCHEMA) if defaults_table else [])
-                problem = f"unknown key {key!r}{did_you_mean(key, candidates)}"
-            raise ConfigError(f"{locate.where(index, key)}: {problem}.")
+                candidates = spellings + (list(STORAGE_SCHEMA) if defaults_table else [])
+                problem = f"unknown key {written!r}{did_you_mean(written, candidates)}"
+            raise ConfigError(f"{locate.where(index, written)}: {problem}.")
+        place = locate.where(index, written)
+        if key in checked:
+            other = next(k for k in table if k != written and KEY_ALIASES.get(k, k) == key)
+            raise ConfigError(f"{place}: {other!r} and {written!r} are the same key; keep one.")
         try:
             checked[key] = SCHEMA[key].check(value)
         except Invalid as expected:
+            if expected.complete:
+                raise ConfigError(f"{place}: {written}: {expected}.") from None
             # Secret values are never echoed back, even when they are wrong.
             got = "" if key in SECRET_KEYS else f", got {show(value)}"
-            place = locate.where(index, key)
-            raise ConfigError(f"{place}: {key} must be {expected}{got}.") from None
+            raise ConfigError(f"{place}: {written} must be {expected}{got}.") from None
     return checked
 
 

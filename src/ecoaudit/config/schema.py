@@ -11,6 +11,8 @@ from typing import Any
 
 from croniter import croniter
 
+from ecoaudit.measure.devices import DESKTOP, UnknownDevice, check_device_name
+from ecoaudit.measure.journey_steps import Journey
 from ecoaudit.net.access import DEFAULT_USER_AGENT
 from ecoaudit.net.urls import (
     DEFAULT_IGNORED_PARAMETERS,
@@ -34,8 +36,30 @@ _HOST = re.compile(r"^(\*\.)?[a-z0-9._-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})
 _CREDENTIAL_HEADER = re.compile(r"auth|token|secret|key|password|cookie", re.IGNORECASE)
 
 
+# URLs a crawl never follows, even when logged in: following them would end the session.
+DEFAULT_LOGOUT_PATTERNS = [
+    r"(?i)log[-_]?out",
+    r"(?i)log[-_]?off",
+    r"(?i)sign[-_]?out",
+    r"(?i)d(e|é|%c3%a9)connexion",
+    r"(?i)se[-_]d(e|é|%c3%a9)connecter",
+    r"(?i)disconnect",
+]
+
+
+MAX_REPEAT = 20
+
+
 class Invalid(Exception):
-    """A value does not fit its key; the message says what was expected."""
+    """A value does not fit its key; the message says what was expected.
+
+    `complete`: the message is a whole statement ("unknown device ..."), shown after the key
+    rather than after "must be".
+    """
+
+    def __init__(self, expected: str, *, complete: bool = False) -> None:
+        super().__init__(expected)
+        self.complete = complete
 
 
 def _boolean(value: Any) -> bool:
@@ -135,6 +159,45 @@ def _patterns(value: Any) -> list[str]:
         except re.error as error:
             raise Invalid(f"a list of regular expressions ({pattern!r}: {error})") from None
     return patterns
+
+
+def _devices(value: Any) -> list[str]:
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not names or not all(
+            isinstance(name, str) and name.strip() for name in names):
+        raise Invalid('a device name or a list of them, e.g. "mobile" or ["desktop", "mobile"]')
+    for name in names:
+        try:
+            check_device_name(name.strip())
+        except UnknownDevice as error:
+            raise Invalid(str(error), complete=True) from None
+    return list(dict.fromkeys(name.strip() for name in names))
+
+
+def _repeat(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REPEAT:
+        raise Invalid(
+            f"an integer from 1 to {MAX_REPEAT} (how many times each page is measured; more "
+            "runs would only multiply the load on the site)"
+        )
+    return value
+
+
+def _journey_files(value: Any) -> list[str | Journey]:
+    # Journey objects come from adhoc_site; sites.toml gives file paths, read by load.py.
+    if not isinstance(value, list) or not all(
+            isinstance(item, Journey) or (isinstance(item, str) and item.strip())
+            for item in value):
+        raise Invalid('a list of journey files, e.g. ["journeys/etat-civil.toml"]')
+    return [item if isinstance(item, Journey) else item.strip() for item in value]
+
+
+def _journey_file(value: Any) -> str | Journey | None:
+    if value is None or isinstance(value, Journey):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid('a journey file, e.g. "journeys/connexion.toml"')
+    return value.strip()
 
 
 def _cron(value: Any) -> str | None:
@@ -261,7 +324,16 @@ SCHEMA: dict[str, _Key] = {
     "cookies": _Key(_cookies, {}),
     "basic_auth": _Key(_basic_auth, None),
     "consent": _Key(_optional_text, None),
+    "journeys": _Key(_journey_files, [], in_defaults=False),
+    "login": _Key(_journey_file, None, in_defaults=False),
+    "logout_exclude": _Key(_patterns, list(DEFAULT_LOGOUT_PATTERNS)),
+    "devices": _Key(_devices, [DESKTOP]),
+    "repeat": _Key(_repeat, 1),
 }
+
+
+# Other spellings of a key, accepted in sites.toml: `device = "mobile"` reads better for one.
+KEY_ALIASES = {"device": "devices"}
 
 
 # Settings of the whole database, not of a site: only in [defaults].

@@ -1,7 +1,8 @@
 """Sites and settings as loaded from sites.toml: SiteConfig, StorageSettings, Config.
 
-Secrets (headers, cookies, basic auth) are written as `${ENV_VAR}` references and resolved only
-when a request is made: they never appear in repr(), in logs, or in `SiteConfig.redacted()`.
+Secrets (headers, cookies, basic auth, journey values) are written as `${ENV_VAR}` references and
+resolved only when a request is made or a step played: they never appear in repr(), in logs, or
+in `SiteConfig.redacted()`.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ecoaudit.config.journeys import check_journey_secrets
 from ecoaudit.config.locate import did_you_mean
-from ecoaudit.config.schema import ENV_REFERENCE
+from ecoaudit.config.schema import DEFAULT_LOGOUT_PATTERNS, ENV_REFERENCE
 from ecoaudit.errors import ConfigError
+from ecoaudit.measure.devices import DESKTOP
+from ecoaudit.measure.journey_steps import Journey
 from ecoaudit.net.access import DEFAULT_USER_AGENT, ROBOTS_TOKEN
 from ecoaudit.net.hosts import host_matches
 from ecoaudit.net.urls import (
@@ -64,6 +68,11 @@ class SiteConfig:
     cookies: dict[str, str] = field(default_factory=dict, repr=False)
     basic_auth: dict[str, str] | None = field(default=None, repr=False)
     consent: str | None = None
+    journeys: list[Journey] = field(default_factory=list)  # read from their files at load
+    login: Journey | None = None  # played once per run before an authenticated crawl
+    logout_exclude: list[str] = field(default_factory=lambda: list(DEFAULT_LOGOUT_PATTERNS))
+    devices: list[str] = field(default_factory=lambda: [DESKTOP])
+    repeat: int = 1
 
     @property
     def robots_token(self) -> str:
@@ -113,10 +122,18 @@ class SiteConfig:
         self.resolved_headers()
         self.resolved_cookies()
         self.resolved_basic_auth()
+        if self.login is not None:
+            check_journey_secrets(self.login)
 
     def redacted(self) -> dict[str, Any]:
-        """Every key as plain data, secret values replaced by "***": safe to store and print."""
-        snapshot = {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self)}
+        """Every key as plain data, secret values replaced by "***": safe to store and print.
+
+        A journey is shown by its name and file, never by its steps' values.
+        """
+        snapshot = {f.name: None if f.name in ("journeys", "login")
+                    else copy.deepcopy(getattr(self, f.name)) for f in fields(self)}
+        snapshot["journeys"] = [_journey_summary(journey) for journey in self.journeys]
+        snapshot["login"] = None if self.login is None else _journey_summary(self.login)
         snapshot["headers"] = {name: REDACTED for name in self.headers}
         snapshot["cookies"] = {name: REDACTED for name in self.cookies}
         if self.basic_auth is not None:
@@ -134,6 +151,10 @@ class SiteConfig:
             return os.environ[variable]
 
         return ENV_REFERENCE.sub(replace, template)
+
+
+def _journey_summary(journey: Journey) -> dict[str, str]:
+    return {"name": journey.name, "source": journey.source}
 
 
 @dataclass
