@@ -160,6 +160,9 @@ class Protocol:
 
     viewport_width: int = 1920
     viewport_height: int = 1080
+    device: str = "desktop"  # the profile: "desktop" (EcoIndex's), "mobile", a Playwright device
+    device_scale_factor: float = 1.0
+    mobile: bool = False  # a mobile viewport (meta viewport honoured) with touch events
     wait_before_scroll: float = 3.0
     wait_after_scroll: float = 3.0
     scroll: str = "ArrowDown, then smooth scroll to the bottom"
@@ -205,6 +208,10 @@ class Capture:
     popups: int = 0
     downloads: list[str] = field(default_factory=list)
     permission_requests: list[str] = field(default_factory=list)  # e.g. "notifications"
+    # A step of a user journey: the journey's name, the step's name and its place (1, 2...).
+    journey: str | None = None
+    step: str | None = None
+    step_index: int | None = None
     protocol: Protocol = field(default_factory=Protocol)
     schema_version: int = CAPTURE_SCHEMA_VERSION
 

@@ -121,17 +121,40 @@ def browser_only_fetch(entry: dict) -> bool:
     return destination == ["image"]
 
 
+def main_frame_ref(har: dict) -> str | None:
+    """The frame of the first document the HAR records: the page's main frame."""
+    entries = sorted(har.get("log", {}).get("entries", []),
+                     key=lambda entry: entry.get("_monotonicTime", 0))
+    return next((entry.get("_frameref") for entry in entries
+                 if entry.get("_resourceType") == "document"), None)
+
+
+def split_by_start(har: dict, boundaries: list[datetime]) -> list[dict]:
+    """The HAR cut into windows of start time: window k holds the entries started before
+    boundaries[k] and not in an earlier window; the last window holds every later entry too.
+    (A journey's measured steps: each step's requests are those made since the previous one.)"""
+    windows: list[list[dict]] = [[] for _ in boundaries] or [[]]
+    for entry in har.get("log", {}).get("entries", []):
+        started = _started_at(entry)
+        index = next((k for k, boundary in enumerate(boundaries)
+                      if started is not None and started < boundary), len(windows) - 1)
+        windows[index].append(entry)
+    return [{"log": {**har.get("log", {}), "entries": entries}} for entries in windows]
+
+
 def requests_from_har(har: dict, archive: Bodies = None, *,
-                      leave_out_browser_fetches: bool = False) -> list[Request]:
+                      leave_out_browser_fetches: bool = False,
+                      main_frame: str | None = None) -> list[Request]:
     """Every counted request of the page, in the order the browser started them (without the
-    full browser's own fetches when `leave_out_browser_fetches`)."""
+    full browser's own fetches when `leave_out_browser_fetches`). `main_frame` names the main
+    frame when the HAR is a window of a longer record (else its first document's frame)."""
     entries = [
         entry for entry in har.get("log", {}).get("entries", [])
         if not entry.get("request", {}).get("url", "").startswith("data:")
         and not (leave_out_browser_fetches and browser_only_fetch(entry))
     ]
     entries.sort(key=lambda entry: entry.get("_monotonicTime", 0))
-    main_frame = next(
+    main_frame = main_frame or next(
         (entry.get("_frameref") for entry in entries if entry.get("_resourceType") == "document"),
         None,
     )

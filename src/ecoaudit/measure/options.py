@@ -21,8 +21,10 @@ from ecoaudit.net.access import DEFAULT_USER_AGENT
 class MeasureOptions:
     """How to measure: the protocol, and how to reach the pages."""
 
-    viewport_width: int = 1920
+    viewport_width: int = 1920  # the desktop profile's; other devices bring their own
     viewport_height: int = 1080
+    device: str = "desktop"  # the profile of a measurement that names none
+    devices: list[str] = field(default_factory=list)  # every profile a run measures in
     wait_before: float = 3.0
     wait_after: float = 3.0
     timeout: float = 60.0

@@ -15,7 +15,9 @@ import logging
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
@@ -33,6 +35,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from ecoaudit.capture import (
     Capture,
+    Link,
     Protocol,
 )
 from ecoaudit.measure import coverage, har
@@ -42,6 +45,7 @@ from ecoaudit.measure.browser import (
     find_full_chromium,
     launch_options,
 )
+from ecoaudit.measure.devices import DESKTOP, DeviceProfile, device_profile
 from ecoaudit.measure.events import PageEvents
 from ecoaudit.measure.facts import (
     apply_facts,
@@ -76,21 +80,17 @@ if TYPE_CHECKING:  # Playwright's own names for these, not re-exported by playwr
 log = logging.getLogger(__name__)
 
 
-
-
 CLOSE_MARGIN_SECONDS = 20.0
 
 
+@dataclass(frozen=True)
+class Visit:
+    """One measurement's who and how: the URL, the consent state, the device, the storage."""
 
-
-
-
-
-
-
-
-
-
+    url: str
+    consent: str
+    profile: DeviceProfile
+    storage_state: StorageState | None = None
 
 
 class CoverageRecorder:
@@ -151,12 +151,17 @@ class BrowserSession:
         self.browser_version: str | None = None
         self.default_user_agent: str | None = None
         self.relaunches = 0
+        self._devices: dict[str, dict[str, Any]] = {}
+        self._profiles: dict[str, DeviceProfile] = {}
 
     async def __aenter__(self) -> BrowserSession:
         # find_chromium may ask Playwright's sync API, which refuses to run inside an event loop.
         self.executable = await asyncio.to_thread(find_chromium, self.options.browser_path)
         self._manager = manager = async_playwright()
         self._playwright = await manager.__aenter__()
+        self._devices = self._playwright.devices
+        for name in dict.fromkeys([self.options.device, *self.options.devices]):
+            self.profile(name)  # an unknown device stops here, before any page
         await self._launch()
         return self
 
@@ -204,20 +209,43 @@ class BrowserSession:
             return self.browser_version
         return f"{self.browser_version}, {self.executable.describe()}"
 
-    def protocol(self, consent: str = "none") -> Protocol:
-        """The protocol of a measurement by this session (its options and its browser)."""
-        return self.options.protocol(self.browser_version, consent, self.executable)
+    def profile(self, device: str | None = None) -> DeviceProfile:
+        """The profile of a device name (None: the options' device)."""
+        name = device or self.options.device
+        if name not in self._profiles:
+            self._profiles[name] = device_profile(name, self._devices or None)
+        return self._profiles[name]
+
+    def protocol(self, consent: str = "none", device: str | None = None) -> Protocol:
+        """The protocol of a measurement by this session (its options, browser and device)."""
+        protocol = self.options.protocol(self.browser_version, consent, self.executable)
+        profile = self.profile(device)
+        if not profile.is_desktop:
+            protocol.viewport_width = profile.viewport_width or protocol.viewport_width
+            protocol.viewport_height = profile.viewport_height or protocol.viewport_height
+        protocol.device = profile.name
+        protocol.device_scale_factor = profile.device_scale_factor
+        protocol.mobile = profile.is_mobile
+        protocol.user_agent = self.user_agent_of(profile)
+        return protocol
 
     @property
     def user_agent(self) -> str | None:
-        """The User-Agent sent: the option, else the browser's own followed by our token."""
+        """The User-Agent sent (desktop): the option, else the browser's own and our token."""
+        return self.user_agent_of(self.profile(DESKTOP))
+
+    def user_agent_of(self, profile: DeviceProfile) -> str | None:
+        """The User-Agent sent with a profile: the option, else the device's (or the browser's
+        own) followed by our token."""
         if self.options.user_agent:
             return self.options.user_agent
-        if self.options.user_agent_token and self.default_user_agent:
-            return f"{self.default_user_agent} {self.options.user_agent_token}"
-        return None
+        base = profile.user_agent or self.default_user_agent
+        if self.options.user_agent_token and base:
+            return f"{base} {self.options.user_agent_token}"
+        return profile.user_agent
 
-    async def _ensure_browser(self) -> Browser:
+    async def ensure_browser(self) -> Browser:
+        """The session's browser, relaunched first if it died."""
         async with self._launch_lock:
             browser = self._browser
             if browser is None or not browser.is_connected():
@@ -227,71 +255,83 @@ class BrowserSession:
             return browser
 
     async def measure(self, url: str, *, consent: str = "none", screenshot: Path | None = None,
-                      pacing: Pacing | None = None) -> Capture:
+                      pacing: Pacing | None = None, device: str | None = None,
+                      storage_state: StorageState | None = None) -> Capture:
         """Measure one page; never raises for a page's own faults (they become `error`).
 
         `pacing` is a crawl's hold on the measurement: its politeness turn and links callback.
+        `device` names the profile (None: the options'); `storage_state` (cookies and
+        localStorage of a logged-in visitor) is loaded into the page's fresh context.
         """
+        visit = Visit(url, consent, self.profile(device), storage_state)
         problem = invalid_url_reason(url)
         if problem:
-            return self._failed(url, problem, consent)
+            return self._failed(visit, problem)
         for attempt in (1, 2):
-            browser = await self._ensure_browser()
+            browser = await self.ensure_browser()
             try:
                 capture = await self._measure_with_deadline(
-                    browser, url, consent, screenshot, dataclasses.replace(pacing or Pacing()))
+                    browser, visit, screenshot, dataclasses.replace(pacing or Pacing()))
             except PlaywrightError as error:
                 log.debug("Measurement of %s failed", url, exc_info=True)
-                capture = self._failed(url, f"the browser failed on this page: {error}"[:300],
-                                       consent)
+                capture = self._failed(visit, f"the browser failed on this page: {error}"[:300])
             if attempt == 2 or not capture.error or not await browser_died(browser, capture.error):
                 return capture
             log.warning("The browser died while measuring %s: retrying once.", url)
         raise AssertionError("unreachable")
 
-    async def _measure_with_deadline(self, browser: Browser, url: str, consent: str,
+    async def _measure_with_deadline(self, browser: Browser, visit: Visit,
                                      screenshot: Path | None, pacing: Pacing) -> Capture:
         budget = (self.options.timeout + self.options.wait_before + self.options.wait_after
                   + CLOSE_MARGIN_SECONDS)
         try:
             async with asyncio.timeout(budget) as deadline:
                 pacing.deadline = deadline
-                return await self._measure(browser, url, consent, screenshot, pacing)
+                return await self._measure(browser, visit, screenshot, pacing)
         except TimeoutError:
             if not browser.is_connected():  # stuck on a browser that died: measure() retries
                 raise PlaywrightError("the browser died during the measurement") from None
-            return self._failed(url, f"the measurement did not end within {budget:g} s", consent)
+            return self._failed(visit, f"the measurement did not end within {budget:g} s")
 
-    def _failed(self, url: str, reason: str, consent: str) -> Capture:
-        return Capture(
-            requested_url=url, error=reason,
-            protocol=self.protocol(consent),
-        )
+    def _failed(self, visit: Visit, reason: str) -> Capture:
+        return Capture(requested_url=visit.url, error=reason,
+                       protocol=self.protocol(visit.consent, visit.profile.name))
 
-    async def _consent_state(self, browser: Browser, url: str, selector: str,
+    async def _consent_state(self, browser: Browser, visit: Visit, selector: str,
                              pacing: Pacing) -> StorageState:
         """Storage (cookies, localStorage) of a visitor who clicked the consent button."""
-        context = await browser.new_context(**self._context_arguments())
+        context = await browser.new_context(**self.context_arguments(visit.profile,
+                                                                     visit.storage_state))
         try:
             page = await context.new_page()
-            await navigate(page, url, self.options.timeout, pacing)
+            await navigate(page, visit.url, self.options.timeout, pacing)
             await page.click(selector, timeout=10_000)
             await asyncio.sleep(1.0)
             return await context.storage_state()
         finally:
             await context.close()
 
-    def _context_arguments(self) -> dict:
+    def context_arguments(self, profile: DeviceProfile,
+                          storage_state: StorageState | None = None) -> dict:
+        """The arguments of a fresh context for a device profile (and a visitor's storage)."""
         options = self.options
+        width = profile.viewport_width or options.viewport_width
+        height = profile.viewport_height or options.viewport_height
         arguments: dict = {
-            "viewport": {"width": options.viewport_width, "height": options.viewport_height},
-            "screen": {"width": options.viewport_width, "height": options.viewport_height},
+            "viewport": {"width": width, "height": height},
+            "screen": {"width": profile.screen_width or width,
+                       "height": profile.screen_height or height},
             "accept_downloads": True,
             "service_workers": "allow",
         }
+        if not profile.is_desktop:
+            arguments.update(device_scale_factor=profile.device_scale_factor,
+                             is_mobile=profile.is_mobile, has_touch=profile.has_touch)
+        if storage_state is not None:
+            arguments["storage_state"] = storage_state
         if options.ignore_https_errors:
             arguments["ignore_https_errors"] = True
-        user_agent = self.user_agent
+        user_agent = self.user_agent_of(profile)
         if user_agent:
             arguments["user_agent"] = user_agent
         if options.extra_headers:
@@ -300,18 +340,19 @@ class BrowserSession:
             arguments["http_credentials"] = dict(options.http_credentials)
         return arguments
 
-    async def _measure(self, browser: Browser, url: str, consent: str,
+    async def _measure(self, browser: Browser, visit: Visit,
                        screenshot: Path | None, pacing: Pacing) -> Capture:
         options = self.options
-        capture = Capture(requested_url=url, protocol=self.protocol(consent))
-        capture.protocol.user_agent = self.user_agent
+        url = visit.url
+        capture = Capture(requested_url=url,
+                          protocol=self.protocol(visit.consent, visit.profile.name))
         workdir = Path(tempfile.mkdtemp(prefix="ecoaudit-"))
         har_path = workdir / "page.har"  # bodies as files beside it: nothing to deflate
-        arguments = self._context_arguments()
-        if consent == "after" and options.consent_selector:
+        arguments = self.context_arguments(visit.profile, visit.storage_state)
+        if visit.consent == "after" and options.consent_selector:
             try:
                 arguments["storage_state"] = await self._consent_state(
-                    browser, url, options.consent_selector, pacing)
+                    browser, visit, options.consent_selector, pacing)
             except (PlaywrightError, TimeoutError) as error:
                 capture.error = f"the consent button {options.consent_selector!r} could not be "\
                     f"clicked: {str(error).splitlines()[0][:150]}"
@@ -329,7 +370,7 @@ class BrowserSession:
             await context.add_init_script(INIT_SCRIPT)
             page = await context.new_page()
             events.attach(context, page)
-            guard = self._navigation_guard(url)
+            guard = self.navigation_guard(url)
             if guard is not None:
                 await guard.start(await context.new_cdp_session(page))
             recorder = CoverageRecorder() if options.collect_coverage else None
@@ -367,7 +408,7 @@ class BrowserSession:
         link_images_to_requests(capture)
         return capture
 
-    def _navigation_guard(self, url: str) -> NavigationGuard | None:
+    def navigation_guard(self, url: str) -> NavigationGuard | None:
         allow_private = self.options.allow_private
         if allow_private is None:
             allow_private = host_is_private(urlsplit(url).hostname or "")
@@ -402,19 +443,7 @@ class BrowserSession:
         if not (capture.content_type or "").lower().startswith("text/html"):
             capture.error = (f"not an HTML page (content type {capture.content_type or 'none'})")
             return
-        await evaluate(page, FIRST_VIEWPORT_SCRIPT, options.timeout)
-        early = pacing.links_found
-        if early is not None:
-            with contextlib.suppress(PlaywrightError):  # only a head start: the end tells all
-                await early(links_of(await page.evaluate(LINKS_SCRIPT)))
-        await asyncio.sleep(options.wait_before)
-        await page.keyboard.press("ArrowDown")
-        await evaluate(page, SCROLL_SCRIPT, options.timeout)
-        await asyncio.sleep(options.wait_after)
-        collected = await evaluate(page, COLLECT_SCRIPT, options.timeout)
-        facts = collected["facts"]
-        capture.links = links_of(collected["links"])
-        capture.popups = int(collected.get("popups") or 0)
+        facts = await settle_and_collect(page, capture, options, links_found=pacing.links_found)
         if guard is not None and guard.main_frame_refusal:  # a script tried to leave
             capture.error = f"refused: {guard.main_frame_refusal}"
             return
@@ -429,29 +458,40 @@ class BrowserSession:
             await page.screenshot(path=str(screenshot), full_page=False)
 
     def _read_har(self, har_path: Path, capture: Capture) -> None:
-        if not har_path.exists():
+        self.read_har(har_path, [capture])
+
+    def read_har(self, har_path: Path, captures: list[Capture],
+                 boundaries: list[datetime] | None = None) -> None:
+        """Fill each capture's requests from the HAR the browser wrote; with `boundaries` (a
+        journey's measured steps), capture k gets the requests started in window k."""
+        if not har_path.exists() or not captures:
             return
         try:
             document, archive = har.read_har(har_path)
         except (OSError, ValueError, KeyError) as error:
-            capture.error = capture.error or f"the browser's network record was unreadable: "\
-                f"{error}"
+            for capture in captures:
+                capture.error = capture.error or f"the browser's network record was "\
+                    f"unreadable: {error}"
             return
         full_browser = self.executable is not None and not self.executable.is_shell
+        windows = har.split_by_start(document, boundaries) if boundaries else [document]
+        main_frame = har.main_frame_ref(document)
         try:
-            capture.requests = har.requests_from_har(
-                document, archive, leave_out_browser_fetches=full_browser)
-            if full_browser:
-                capture.browser_only_requests = har.browser_only_urls(document)
-            if capture.final_url:
-                capture.document_sha256 = har.document_sha256(document, archive,
-                                                              capture.final_url)
+            for capture, window in zip(captures, windows, strict=False):
+                capture.requests = har.requests_from_har(
+                    window, archive, leave_out_browser_fetches=full_browser,
+                    main_frame=main_frame)
+                if full_browser:
+                    capture.browser_only_requests = har.browser_only_urls(window)
+                if capture.final_url:
+                    capture.document_sha256 = har.document_sha256(window, archive,
+                                                                  capture.final_url)
+                first_party = self._first_party_hosts(capture)
+                for request in capture.requests:
+                    request.third_party = parties.is_third_party(request.url, first_party)
         finally:
             if isinstance(archive, zipfile.ZipFile):
                 archive.close()
-        first_party = self._first_party_hosts(capture)
-        for request in capture.requests:
-            request.third_party = parties.is_third_party(request.url, first_party)
 
     def _first_party_hosts(self, capture: Capture) -> list[str]:
         hosts = list(self.options.first_party_hosts)
@@ -462,24 +502,24 @@ class BrowserSession:
         return hosts
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+async def settle_and_collect(page: Page, capture: Capture, options: MeasureOptions, *,
+                             links_found: Callable[[list[Link]], Awaitable[None]] | None = None
+                             ) -> dict:
+    """The protocol on a loaded page: wait, ArrowDown, smooth scroll to the bottom, wait, then
+    read the links into `capture` and return the DOM facts for `apply_facts` (`links_found` is
+    told the links early)."""
+    await evaluate(page, FIRST_VIEWPORT_SCRIPT, options.timeout)
+    if links_found is not None:
+        with contextlib.suppress(PlaywrightError):  # only a head start: the end tells all
+            await links_found(links_of(await page.evaluate(LINKS_SCRIPT)))
+    await asyncio.sleep(options.wait_before)
+    await page.keyboard.press("ArrowDown")
+    await evaluate(page, SCROLL_SCRIPT, options.timeout)
+    await asyncio.sleep(options.wait_after)
+    collected = await evaluate(page, COLLECT_SCRIPT, options.timeout)
+    capture.links = links_of(collected["links"])
+    capture.popups = int(collected.get("popups") or 0)
+    return collected["facts"]
 
 
 async def measure_many(
