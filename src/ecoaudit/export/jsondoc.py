@@ -43,6 +43,7 @@ def page_entry(
         "content_type": capture.content_type,
         "redirect_chain": list(capture.redirect_chain),
         "consent_state": capture.protocol.consent,
+        "device": capture.protocol.device,
         "measured_at": capture.protocol.measured_at,
         "ecoindex": score.to_dict() if score else None,
         "requests": [
@@ -52,6 +53,8 @@ def page_entry(
         "findings": findings if findings is not None else [],
         "co2": co2,
     }
+    if capture.journey:
+        entry.update(journey=capture.journey, step=capture.step, step_index=capture.step_index)
     if extra:
         entry.update(extra)
     return entry

@@ -108,11 +108,13 @@ class Run(Base):
 
 
 class Page(Base):
-    """One page measured in a run, in one consent state, with its scores."""
+    """One measurement of a page in a run, with its scores: a page has one per consent state,
+    device profile and sample (repeated measurement); a journey's measured step is one too."""
 
     __tablename__ = "pages"
     __table_args__ = (
-        sa.UniqueConstraint("run_id", "url_key", "consent_state", name="uq_pages_run_url_consent"),
+        sa.UniqueConstraint("run_id", "url_key", "consent_state", "device", "sample", "journey",
+                            "step_index", name="uq_pages_run_page_variant"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,6 +122,12 @@ class Page(Base):
     url: Mapped[str] = mapped_column(sa.Text)
     url_key: Mapped[str] = mapped_column(sa.String(64))
     consent_state: Mapped[str] = mapped_column(sa.String(10), default="none")
+    device: Mapped[str] = mapped_column(sa.String(60), default="desktop",
+                                        server_default="desktop")
+    sample: Mapped[int] = mapped_column(default=1, server_default="1")  # 1..N with --repeat N
+    journey: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")  # "": none
+    step: Mapped[str | None] = mapped_column(sa.Text)
+    step_index: Mapped[int] = mapped_column(default=0, server_default="0")  # 1, 2... in a journey
     final_url: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[int | None]  # HTTP status of the final document
     error: Mapped[str | None] = mapped_column(sa.Text)

@@ -386,11 +386,15 @@ class Store:
         source: str = "start",
         findings: list[dict] | None = None,
         co2: dict | None = None,
+        sample: int = 1,
     ) -> int:
-        """Store one measured page and commit at once; the same (url, consent state) recorded
-        again in the run replaces the earlier row (same page id) instead of adding one."""
+        """Store one measurement of a page and commit at once; the same measurement (url,
+        consent state, device, sample, journey step) recorded again in the run replaces the
+        earlier row (same page id) instead of adding one."""
         url = capture.requested_url
         consent = capture.protocol.consent or "none"
+        variant = {"device": capture.protocol.device or "desktop", "sample": sample,
+                   "journey": capture.journey or "", "step_index": capture.step_index or 0}
         blob, raw_size = compress_capture(capture)
         score = page_ecoindex(capture)
         findings = jsonable(findings or [])
@@ -403,11 +407,14 @@ class Store:
                     Page.run_id == run_id,
                     Page.url_key == url_key(url),
                     Page.consent_state == consent,
+                    *(getattr(Page, name) == value for name, value in variant.items()),
                 )
             )
             if page is None:
-                page = Page(run_id=run_id, url=url, url_key=url_key(url), consent_state=consent)
+                page = Page(run_id=run_id, url=url, url_key=url_key(url), consent_state=consent,
+                            **variant)
                 session.add(page)
+            page.step = capture.step
             page.final_url = capture.final_url
             page.status = capture.status
             page.error = capture.error
@@ -468,12 +475,14 @@ class Store:
         self._write(action, run_id=run_id)
 
     def measured_urls(self, run_id: int) -> set[tuple[str, str]]:
-        """(url, consent_state) of every page already recorded in the run, failed ones included."""
+        """(url, consent_state) of every crawled page already recorded in the run, failed ones
+        included (journey steps are not crawled pages)."""
         return self._read(
             lambda session: {
                 (url, consent)
                 for url, consent in session.execute(
-                    sa.select(Page.url, Page.consent_state).where(Page.run_id == run_id)
+                    sa.select(Page.url, Page.consent_state).where(Page.run_id == run_id,
+                                                                  Page.journey == "")
                 )
             }
         )
@@ -534,7 +543,8 @@ class Store:
                     decompress_capture(data),
                     findings=page.findings,
                     co2=page.co2,
-                    extra={"page_id": page.id, "depth": page.depth, "source": page.source},
+                    extra={"page_id": page.id, "depth": page.depth, "source": page.source,
+                           "sample": page.sample},
                 ) if data is not None else entry_without_capture(page)
                 for page, data in rows
             ]

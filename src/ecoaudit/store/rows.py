@@ -74,6 +74,12 @@ def site_dict(site: Site) -> dict[str, Any]:
     }
 
 
+def page_variant(page: Page) -> dict[str, Any]:
+    """Which measurement of its URL a page row is: device, sample, journey and step."""
+    return {"device": page.device, "sample": page.sample, "journey": page.journey or None,
+            "step": page.step, "step_index": page.step_index or None}
+
+
 def page_summary(page: Page) -> dict[str, Any]:
     return {
         "page_id": page.id,
@@ -81,6 +87,7 @@ def page_summary(page: Page) -> dict[str, Any]:
         "url": page.url,
         "final_url": page.final_url,
         "consent_state": page.consent_state,
+        **page_variant(page),
         "status": page.status,
         "error": page.error,
         "title": page.title,
@@ -109,6 +116,7 @@ def entry_without_capture(page: Page) -> dict[str, Any]:
         "error": page.error,
         "title": page.title,
         "consent_state": page.consent_state,
+        **page_variant(page),
         "measured_at": iso(page.measured_at),
         "ecoindex": {name: getattr(page, name) for name in
                      ("score", "grade", "ges", "water", "nodes", "requests", "size_kb")}
