@@ -12,8 +12,8 @@ import pytest
 
 from ecoaudit.capture import Capture, Request
 from ecoaudit.errors import ConfigError
-from ecoaudit.pipeline import page_entry
-from ecoaudit.scoring import score_page
+from ecoaudit.pipeline import PageSamples
+from ecoaudit.scoring import ScoredPage, score_page
 from ecoaudit.workflows.acceptance import load_contract
 from ecoaudit.workflows.acceptance.median_runs import PageRuns
 from ecoaudit.workflows.acceptance.verdict import judge
@@ -106,15 +106,19 @@ def test_an_invalid_contract_names_the_file_and_the_key(tmp_path: Path, change, 
 # -- verdicts (pure) ---------------------------------------------------------------------------
 
 
-def entry(nodes: int, size: int, url: str = "https://example.org/") -> dict:
+def sample(nodes: int, size: int, url: str = "https://example.org/") -> ScoredPage:
     capture = Capture(requested_url=url, final_url=url, status=200, content_type="text/html",
                       nodes=nodes, requests=[Request(url=url, transfer_bytes=size, status=200)])
-    return page_entry(score_page(capture))
+    return score_page(capture)
+
+
+def page_runs(url: str, samples: list[ScoredPage]) -> PageRuns:
+    return PageRuns(number=1, group=PageSamples(url, "desktop", pages=samples))
 
 
 def test_the_median_run_is_retained_and_the_spread_reported(tmp_path: Path) -> None:
-    page = PageRuns(number=1, url="https://example.org/",
-                    entries=[entry(300, 90_000), entry(100, 50_000), entry(900, 150_000)])
+    page = page_runs("https://example.org/",
+                     [sample(300, 90_000), sample(100, 50_000), sample(900, 150_000)])
     scores = [item["ecoindex"]["score"] for item in page.entries]
     assert page.retained_index == 0 and scores[0] == sorted(scores)[1]
     assert page.spread["score"]["range"] == max(scores) - min(scores)
@@ -129,8 +133,7 @@ def test_the_median_run_is_retained_and_the_spread_reported(tmp_path: Path) -> N
 
 def test_a_failed_page_makes_the_clauses_undetermined(tmp_path: Path) -> None:
     failed = Capture(requested_url="https://example.org/x", error="HTTP status 404")
-    page = PageRuns(number=1, url=failed.requested_url,
-                    entries=[page_entry(score_page(failed))])
+    page = page_runs(failed.requested_url, [score_page(failed)])
     contract = load_contract(write_contract(tmp_path, contract_text([page.url], runs=1)))
     verdict = judge(contract, [page])
     assert verdict.outcome == "undetermined" and verdict.exit_code == 2

@@ -2,9 +2,12 @@
 
 from ecoaudit.pipeline.page import (
     PagePipeline,
+    PageSamples,
     PageSink,
     measure_and_score,
+    measure_samples,
     page_entry,
 )
 
-__all__ = ["PagePipeline", "PageSink", "measure_and_score", "page_entry"]
+__all__ = ["PagePipeline", "PageSamples", "PageSink", "measure_and_score", "measure_samples",
+           "page_entry"]

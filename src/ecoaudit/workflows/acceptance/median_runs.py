@@ -1,39 +1,55 @@
 """Measuring the deliverable's pages several times with one browser, and keeping the median.
 
-Runs are interleaved (every page once, then every page again...) so that a slow moment of the
-server does not fall on the runs of one page only. The retained measurement of a page is the run
-with the median EcoIndex score (ties broken by weight): one real measurement, whose capture,
-findings and screenshot are the evidence; the spread over all runs is reported beside it.
+The measurements are the pipeline's repeated measurement (`PagePipeline.measure_repeatedly`,
+the same mechanism as `--repeat N`): samples interleaved over the pages, each in a fresh
+context. The retained measurement of a page is the sample with the median EcoIndex score
+(`scoring.repeats.Samples`): one real measurement, whose capture, findings and screenshot are
+the evidence; the spread over all samples is reported beside it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from statistics import median
 from typing import Any
 
 from ecoaudit.capture import Capture
-from ecoaudit.measure import BrowserSession, MeasureOptions
-from ecoaudit.pipeline import PagePipeline, page_entry
-
-SPREAD_METRICS = ("score", "size_kb", "requests", "nodes")
+from ecoaudit.measure import MeasureOptions
+from ecoaudit.pipeline import PageSamples, measure_samples
+from ecoaudit.scoring.repeats import Samples
 
 
 @dataclass
 class PageRuns:
-    """Every measurement of one page."""
+    """Every measurement of one page of the scope."""
 
     number: int  # 1-based, in the order of the scope
-    url: str
-    captures: list[Capture] = field(default_factory=list)
-    entries: list[dict[str, Any]] = field(default_factory=list)
-    screenshots: list[Path | None] = field(default_factory=list)
+    group: PageSamples
+
+    @property
+    def url(self) -> str:
+        return self.group.url
+
+    @property
+    def captures(self) -> list[Capture]:
+        return [page.capture for page in self.group.pages]
+
+    @property
+    def entries(self) -> list[dict[str, Any]]:
+        return self.group.entries
+
+    @property
+    def screenshots(self) -> list[Path | None]:
+        return self.group.screenshots
+
+    @property
+    def samples(self) -> Samples:
+        return Samples([entry.get("ecoindex") for entry in self.entries])
 
     @property
     def measured_runs(self) -> list[int]:
         """Indexes of the runs that measured the page."""
-        return [i for i, entry in enumerate(self.entries) if entry.get("ecoindex")]
+        return self.samples.measured
 
     @property
     def measured(self) -> bool:
@@ -51,9 +67,7 @@ class PageRuns:
     @property
     def retained_index(self) -> int | None:
         """The run with the median score (lower median for an even count), None if none."""
-        runs = sorted(self.measured_runs, key=lambda i: (self.entries[i]["ecoindex"]["score"],
-                                                         -self.entries[i]["ecoindex"]["size_kb"]))
-        return runs[(len(runs) - 1) // 2] if runs else None
+        return self.samples.retained_index
 
     @property
     def entry(self) -> dict[str, Any]:
@@ -64,13 +78,7 @@ class PageRuns:
     @property
     def spread(self) -> dict[str, dict[str, float]]:
         """min, median and max of each EcoIndex input and of the score over the measured runs."""
-        result = {}
-        for metric in SPREAD_METRICS:
-            values = [self.entries[i]["ecoindex"][metric] for i in self.measured_runs]
-            if values:
-                result[metric] = {"min": min(values), "median": median(values),
-                                  "max": max(values), "range": round(max(values) - min(values), 3)}
-        return result
+        return self.samples.spread
 
 
 async def measure_pages_repeatedly(
@@ -81,14 +89,9 @@ async def measure_pages_repeatedly(
 
     Screenshots go to `screenshot_dir/NN/run-K.png` (page NN, run K, both 1-based).
     """
-    pages = [PageRuns(number=i, url=url) for i, url in enumerate(urls, start=1)]
-    async with BrowserSession(options) as session:
-        pipeline = PagePipeline(session, overrides=overrides, first_party_hosts=first_party_hosts)
-        for run in range(1, runs + 1):
-            for page in pages:
-                shot = screenshot_dir / f"{page.number:02d}" / f"run-{run}.png"
-                scored = await pipeline.page(page.url, screenshot=shot)
-                page.captures.append(scored.capture)
-                page.entries.append(page_entry(scored))
-                page.screenshots.append(shot if shot.is_file() else None)
-        return pages, session.browser_description
+    groups, browser = await measure_samples(
+        urls, options, concurrency=1, repeat=runs, overrides=overrides,
+        first_party_hosts=first_party_hosts,
+        screenshot=lambda number, _device, sample: (
+            screenshot_dir / f"{number:02d}" / f"run-{sample}.png"))
+    return [PageRuns(number, group) for number, group in enumerate(groups, start=1)], browser
