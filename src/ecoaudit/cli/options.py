@@ -91,3 +91,34 @@ def measure_options(viewport: tuple[int, int], wait_before: float, wait_after: f
         viewport_width=viewport[0], viewport_height=viewport[1], wait_before=wait_before,
         wait_after=wait_after, timeout=timeout, collect_coverage=not no_coverage, **extra,
     )
+
+
+MAX_REPEAT = 20
+
+
+def check_devices(_context, _parameter, names: tuple[str, ...]) -> list[str]:
+    """The --device names, checked against the short names and Playwright's descriptors."""
+    from ecoaudit.measure.devices import UnknownDevice, check_device_name
+
+    try:
+        return list(dict.fromkeys(check_device_name(name) for name in names))
+    except UnknownDevice as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def sampling_options(function):
+    """Decorate a command with --device (repeatable) and --repeat."""
+    decorators = [
+        click.option("--device", "devices", multiple=True, metavar="NAME",
+                     callback=check_devices,
+                     help='Device profile: "desktop" (1920x1080, the default), "mobile" (Pixel '
+                     '7) or a Playwright device such as "iPhone 13"; repeat the option to '
+                     "measure each page in several profiles."),
+        click.option("--repeat", type=click.IntRange(1, MAX_REPEAT), default=1,
+                     show_default=True,
+                     help="Measure each page N times, each in a fresh context; the median is "
+                     "retained and the spread reported."),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function

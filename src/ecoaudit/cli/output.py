@@ -27,15 +27,38 @@ def print_pages_table(entries: list[dict], title: str | None = None) -> None:
         table.add_column(name, justify=justify, overflow="fold")
     for entry in entries:
         score = entry.get("ecoindex")
-        label = entry["url"] + (f" [{entry['consent_state']}]"
-                                if entry.get("consent_state") not in (None, "none") else "")
+        label = page_label(entry)
         if score is None:
             table.add_row(Text(label), Text("-"), "-", "-", "-", Text("failed", style="red"))
             continue
         grade = Text(score["grade"], style=f"bold black on {GRADE_COLOURS[score['grade']]}")
-        table.add_row(Text(label), grade, str(score["score"]), f"{score['size_kb']:.1f}",
+        table.add_row(Text(label), grade, score_cell(entry), f"{score['size_kb']:.1f}",
                       str(score["requests"]), str(score["nodes"]))
     console.print(table)
+
+
+def page_label(entry: dict) -> str:
+    """The page's URL, or its journey step, with its consent state and device when not plain."""
+    label = entry["url"]
+    if entry.get("journey"):
+        label = f"{entry['journey']} #{entry.get('step_index')} {entry.get('step')}: {label}"
+    if entry.get("consent_state") not in (None, "none"):
+        label += f" [{entry['consent_state']}]"
+    if entry.get("device") not in (None, "desktop"):
+        label += f" [{entry['device']}]"
+    return label
+
+
+def score_cell(entry: dict) -> Text:
+    """The score; with repeated measurement, the median and its range (red when unstable)."""
+    score = str(entry["ecoindex"]["score"])
+    repeat = entry.get("repeat")
+    if not repeat or "score" not in repeat["spread"]:
+        return Text(score)
+    spread = repeat["spread"]["score"]
+    text = f"{score} ({spread['min']:g}-{spread['max']:g}, n={repeat['measured']})"
+    return Text(text + (" unstable" if repeat["unstable"] else ""),
+                style="red" if repeat["unstable"] else "")
 
 
 def print_failures(entries: list[dict]) -> int:
