@@ -421,11 +421,12 @@ def step_2_form(act: Mapping[str, str], answers: Mapping[str, str],
     fields = []
     for field_id, name, label, kind, autocomplete in IDENTITY_FIELDS:
         invalid = ' aria-invalid="true"' if field_id in errors else ""
+        length = "" if kind == "date" else f' maxlength="{MAX_FIELD_LENGTH}"'
         fields.append(
             f'      <p><label for="{field_id}">{escape(label)}</label>\n'
             f'        <input type="{kind}" id="{field_id}" name="{name}" '
-            f'value="{escape(answers.get(name, ""))}" autocomplete="{autocomplete}" '
-            f'maxlength="{MAX_FIELD_LENGTH}" required{invalid}></p>')
+            f'value="{escape(answers.get(name, ""))}" autocomplete="{autocomplete}"'
+            f'{length} required{invalid}></p>')
     consent = " checked" if answers.get("consentement") == "oui" else ""
     chosen = f"{ACT_TYPES[act['type_acte']]}, {ACT_FORMATS[act['format']].lower()}"
     fields_html = "\n".join(fields)
