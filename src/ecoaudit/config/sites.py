@@ -122,8 +122,8 @@ class SiteConfig:
         self.resolved_headers()
         self.resolved_cookies()
         self.resolved_basic_auth()
-        if self.login is not None:
-            check_journey_secrets(self.login)
+        for journey in ([self.login] if self.login is not None else []) + self.journeys:
+            check_journey_secrets(journey)
 
     def redacted(self) -> dict[str, Any]:
         """Every key as plain data, secret values replaced by "***": safe to store and print.

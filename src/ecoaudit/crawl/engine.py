@@ -17,21 +17,27 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from playwright.async_api import StorageState
+
 from ecoaudit import __version__
 from ecoaudit.capture import Capture
 from ecoaudit.config import SiteConfig
 from ecoaudit.crawl import documents
 from ecoaudit.crawl.frontier import Frontier, QueuedUrl
 from ecoaudit.measure import BrowserSession, MeasureOptions, Pacing
+from ecoaudit.measure.journey import log_in
 from ecoaudit.metrics import ecoindex
 from ecoaudit.net.httpfetch import site_client
 from ecoaudit.net.urls import UrlError, politeness_key
 from ecoaudit.pipeline import PagePipeline
+from ecoaudit.pipeline.journeys import run_journey
 from ecoaudit.rules import evaluate_site
 from ecoaudit.store import RunSink
 from ecoaudit.store.run_sink import PageRecorder
 
 log = logging.getLogger(__name__)
+
+MAX_RELOGINS = 3  # times an expired login session is renewed in one run
 
 
 @dataclass
@@ -148,6 +154,8 @@ class SiteCrawl:
         self._states = ("before", "after") if site.consent else ("none",)
         self._documents_done: set[str] = set()  # inspected before an interruption
         self._page_with_content: dict[tuple[str, str], str] = {}  # (host, HTML digest) -> URL
+        self.devices = site.devices or [session.options.device]
+        self.login = LoginState(site, session, self.devices[0])
 
     async def run(self, *, resume: bool = False) -> CrawlResult:
         started = time.monotonic()
@@ -159,20 +167,24 @@ class SiteCrawl:
                 await self.frontier.seed(client)
                 if resume:
                     await self._restore_frontier()
-                if self.frontier.blocked_reason:
-                    status, reason = "failed", self.frontier.blocked_reason
+                login_failure = None if self.frontier.blocked_reason else (
+                    await self.login.start())
+                if self.frontier.blocked_reason or login_failure:
+                    status, reason = "failed", self.frontier.blocked_reason or login_failure
                 else:
                     workers = [asyncio.create_task(self._worker(client))
                                for _ in range(self.concurrency)]
                     await asyncio.gather(*workers)
                     await self._inspect_documents(client)
+                    await self._run_journeys()
                     if self.stop.is_set():
                         status, reason = "interrupted", "stopped before the end; resume with "\
                             "--resume"
             if status == "completed":
                 status, reason = self._final_status()
+            reason = self.login.note(reason)
             if self.progress.done:
-                await asyncio.to_thread(self._record_site_findings)
+                await self._record_site_findings()
         except asyncio.CancelledError:
             await asyncio.shield(asyncio.to_thread(
                 self.store.finish_run, run_id, "interrupted",
@@ -218,9 +230,17 @@ class SiteCrawl:
             browser_version=self.session.browser_version,
         )
 
+    async def _crawled_pages(self) -> list[dict[str, Any]]:
+        """The run's crawled pages as first measured: no journey step, no other device or
+        sample of a page (those repeat a page, they do not add one)."""
+        pages = await asyncio.to_thread(self.store.page_summaries, self.open_run_id)
+        return [page for page in pages if not page.get("journey")
+                and (page.get("sample") or 1) == 1
+                and (page.get("device") or "desktop") == self.devices[0]]
+
     async def _restore_frontier(self) -> None:
         """Rebuild the queue of an interrupted run from the pages it already stored."""
-        pages = await asyncio.to_thread(self.store.page_summaries, self.open_run_id)
+        pages = await self._crawled_pages()
         done_urls = {page["url"] for page in pages}
         self.frontier.resume_from(done_urls | {p["final_url"] for p in pages if p["final_url"]})
         for page in pages:
@@ -236,13 +256,15 @@ class SiteCrawl:
         self._documents_done = await asyncio.to_thread(self.store.measured_documents,
                                                        self.open_run_id)
 
-    def _record_site_findings(self) -> None:
+    async def _record_site_findings(self) -> None:
         """Judge the site-scope rules on every measured page of the run (before consent)."""
-        captures = [
-            self.store.load_capture(page["page_id"])
-            for page in self.store.page_summaries(self.open_run_id)
-            if page["error"] is None and page["consent_state"] in ("none", "before")
-        ]
+        pages = await self._crawled_pages()
+        await asyncio.to_thread(self._judge_site, [
+            page for page in pages
+            if page["error"] is None and page["consent_state"] in ("none", "before")])
+
+    def _judge_site(self, pages: list[dict[str, Any]]) -> None:
+        captures = [self.store.load_capture(page["page_id"]) for page in pages]
         findings = evaluate_site(captures, overrides=self.site.rules,
                                  first_party_hosts=self.site.site_hosts)
         self.store.record_site_findings(self.open_run_id, [f.to_dict() for f in findings])
@@ -291,8 +313,7 @@ class SiteCrawl:
                         links_found=lambda links: self._queue_links(item, links))
         async with politeness.slot(host, pace=False):
             for state in self._states:
-                captures.append(await self.pipeline.measure(item.url, consent=state,
-                                                            pacing=pacing))
+                captures.append(await self._measure(item.url, state, pacing, self.devices[0]))
         first = captures[0]
         if item.source != "start" and _not_a_page(first):
             await self._record_linked_file(item, first)
@@ -310,12 +331,59 @@ class SiteCrawl:
                 capture.error = f"redirected out of the site's allowed hosts, to {first.final_url}"
         for capture in captures:
             await self.pipeline.keep(capture, depth=item.depth, source=item.source)
+        if first.ok:
+            await self._measure_variants(item, first.final_url or item.url)
         if first.ok:  # links that scripts added during the protocol's waits
             await self._queue_links(item, first.links)
         self.progress.done += 1
         self.progress.failed += 0 if first.ok else 1
         self.progress.queued = self.frontier.pending
         self.on_progress(self.progress)
+
+    async def _measure(self, url: str, consent: str, pacing: Pacing, device: str) -> Capture:
+        """One measurement, logged in when the site has a login; a page that lands on the login
+        form (the session expired) is measured again after a new login."""
+        state = self.login.state
+        capture = await self.pipeline.measure(url, consent=consent, pacing=pacing,
+                                              device=device, storage_state=state)
+        if self.login.sent_back_to_form(url, capture) and await self.login.renew(state):
+            capture = await self.pipeline.measure(url, consent=consent, pacing=pacing,
+                                                  device=device, storage_state=self.login.state)
+        if self.login.sent_back_to_form(url, capture):
+            capture.error = capture.error or (
+                f"redirected to the login page {capture.final_url}: the session expired and "
+                "could not be renewed")
+        return capture
+
+    async def _measure_variants(self, item: QueuedUrl, url: str) -> None:
+        """The page's other measurements: every other device profile, every other sample."""
+        host = politeness_key(url)
+        politeness = self.frontier.politeness
+        pacing = Pacing(navigation_turn=lambda: politeness.navigation_turn(host))
+        for sample in range(1, self.site.repeat + 1):
+            for device in self.devices:
+                if (sample, device) == (1, self.devices[0]):
+                    continue
+                for state in self._states:
+                    if self.stop.is_set():
+                        return
+                    async with politeness.slot(host, pace=False):
+                        capture = await self._measure(item.url, state, pacing, device)
+                    await self.pipeline.keep(capture, depth=item.depth, source=item.source,
+                                             sample=sample)
+
+    async def _run_journeys(self) -> None:
+        """Play the site's journeys in every device profile, `repeat` times each."""
+        for journey in self.site.journeys:
+            for sample in range(1, self.site.repeat + 1):
+                for device in self.devices:
+                    if self.stop.is_set():
+                        return
+                    played = await run_journey(self.pipeline, journey, device=device,
+                                               sample=sample, storage_state=self.login.state)
+                    if not played.ok:
+                        log.warning("Journey %s (%s): %s", journey.name, device,
+                                    played.result.error)
 
     def _same_content_as_earlier_page(self, url: str, capture: Capture) -> bool:
         """Whether this URL served byte for byte the HTML of a page already measured in this
@@ -372,6 +440,79 @@ class SiteCrawl:
             await asyncio.to_thread(self.store.record_document, self.open_run_id, url=url, **record)
             self.progress.documents += 1
             self.on_progress(self.progress)
+
+
+class LoginState:
+    """The logged-in visitor of an authenticated crawl: the site's login journey, played once
+    per run in its own context; its storage state (cookies, localStorage) stays in memory and
+    is loaded into each page's fresh context. An expired session is renewed, a few times."""
+
+    def __init__(self, site: SiteConfig, session: BrowserSession, device: str) -> None:
+        self.journey = site.login
+        self.session = session
+        self.device = device
+        self.state: StorageState | None = None
+        self.renewals = 0
+        self.refused: str | None = None  # why the last renewal failed
+        self._lock = asyncio.Lock()
+        self._form_pages = _page_keys([self.journey.start_url, *(
+            step.target for step in self.journey.steps if step.action == "goto")]) if (
+            self.journey is not None) else set()
+
+    async def start(self) -> str | None:
+        """Log in before the crawl; the reason it failed, or None."""
+        if self.journey is None:
+            return None
+        result = await log_in(self.session, self.journey, device=self.device)
+        if not result.ok:
+            return f"the login journey {self.journey.source or self.journey.name} failed: "\
+                f"{result.error}"
+        self.state = result.storage_state
+        log.info("Logged in with the journey %s", self.journey.name)
+        return None
+
+    def sent_back_to_form(self, url: str, capture: Capture) -> bool:
+        """Whether a page other than the login form ended on the login form."""
+        if self.journey is None or not capture.final_url:
+            return False
+        return bool(_page_keys([capture.final_url]) & self._form_pages) and not (
+            _page_keys([url]) & self._form_pages)
+
+    async def renew(self, stale: StorageState | None) -> bool:
+        """Log in again (once for all the pages that saw `stale` expire); False past
+        MAX_RELOGINS renewals or when the login fails."""
+        async with self._lock:
+            if self.state is not stale:
+                return self.state is not None  # another page renewed it meanwhile
+            if self.journey is None or self.renewals >= MAX_RELOGINS:
+                return False
+            self.renewals += 1
+            log.warning("The login session expired: logging in again (%s of %s).",
+                        self.renewals, MAX_RELOGINS)
+            result = await log_in(self.session, self.journey, device=self.device)
+            if not result.ok:
+                self.refused = result.error
+                return False
+            self.state = result.storage_state
+            return True
+
+    def note(self, reason: str | None) -> str | None:
+        """The run's reason, with what the session went through."""
+        if not self.renewals:
+            return reason
+        note = f"the login session expired and was renewed {self.renewals} time(s)"
+        if self.refused:
+            note += f"; the last renewal failed: {self.refused}"
+        return f"{reason}; {note}" if reason else note
+
+
+def _page_keys(urls: list[str]) -> set[str]:
+    """scheme://host/path of each URL: a page whatever its query."""
+    keys = set()
+    for url in urls:
+        parts = urlsplit(url)
+        keys.add(f"{parts.scheme}://{parts.netloc}{parts.path or '/'}")
+    return keys
 
 
 def _content_key(capture: Capture) -> tuple[str, str] | None:

@@ -35,6 +35,7 @@ from ecoaudit.net.urls import (
 REFUSAL_REASONS = (
     "scheme", "invalid", "too_long", "out_of_scope", "excluded", "not_included", "too_deep",
     "duplicate", "query_variants", "robots", "page_limit", "document_limit", "documents_off",
+    "logout",
 )
 SAMPLES_PER_REASON = 20
 SITEMAP_DEPTH = 1
@@ -173,6 +174,9 @@ class Frontier:
         self._query_variants: dict[str, set[str]] = {}
         self._include = [re.compile(pattern) for pattern in site.include]
         self._exclude = [re.compile(pattern) for pattern in site.exclude]
+        # An authenticated crawl never follows a link that would end its session.
+        self._logout = [re.compile(pattern) for pattern in site.logout_exclude] if (
+            site.login is not None) else []
         for policy in (robots or {}).values():
             self.use_robots(policy)
 
@@ -210,6 +214,8 @@ class Frontier:
             return self._refuse("out_of_scope", url)
         if any(pattern.search(url) for pattern in self._exclude):
             return self._refuse("excluded", url)
+        if any(pattern.search(url) for pattern in self._logout):
+            return self._refuse("logout", url)
         is_start = source == "start"
         if self._include and not is_start and not any(p.search(url) for p in self._include):
             return self._refuse("not_included", url)

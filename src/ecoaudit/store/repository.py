@@ -657,11 +657,11 @@ def _get_run(session: Session, run_id: int, *, lock: bool = False) -> Run:
 
 
 def _counts(session: Session, run_id: int) -> tuple[int, int, int]:
-    ok = session.scalar(
-        sa.select(sa.func.count(Page.id)).where(Page.run_id == run_id, Page.error.is_(None))
-    )
+    """Pages measured and failed (the first sample of each: repeats add no page), documents."""
+    first = (Page.run_id == run_id, Page.sample == 1)
+    ok = session.scalar(sa.select(sa.func.count(Page.id)).where(*first, Page.error.is_(None)))
     failed = session.scalar(
-        sa.select(sa.func.count(Page.id)).where(Page.run_id == run_id, Page.error.is_not(None))
+        sa.select(sa.func.count(Page.id)).where(*first, Page.error.is_not(None))
     )
     documents = session.scalar(
         sa.select(sa.func.count(Document.id)).where(Document.run_id == run_id)
