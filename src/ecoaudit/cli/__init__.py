@@ -17,7 +17,8 @@ __all__ = ["COMMAND_MODULES", "cli", "main"]
 # Each command, and the module of this package that defines it on `cli`.
 COMMAND_MODULES = {
     "acceptance": "acceptance", "audit": "audit", "check": "check", "crawl": "crawl",
-    "db": "db", "demo": "demo", "export": "runs", "report": "report", "rescore": "rescore",
+    "db": "db", "demo": "demo", "export": "runs", "journey": "journey", "report": "report",
+    "rescore": "rescore",
     "rules": "rules", "runs": "runs", "schedule": "schedule",
 }
 
