@@ -15,6 +15,7 @@ from ecoaudit.cli.options import (
     default_concurrency,
     measure_options,
     protocol_options,
+    sampling_options,
     threshold_option,
     threshold_overrides,
 )
@@ -82,17 +83,22 @@ def choose_sites(config_path: Path, names: tuple[str, ...], crawl_all: bool, url
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("reports"), show_default=True, help="Folder of the HTML reports.")
 @protocol_options
+@sampling_options
 @threshold_option
 @click.pass_context
 def crawl(context, sites, crawl_all, url, config_path, db_url, max_pages, concurrency, resume,
           json_path, write_report, out_dir, viewport, wait_before, wait_after, timeout,
-          no_coverage, thresholds) -> None:
+          no_coverage, devices, repeat, thresholds) -> None:
     """Discover and measure the pages of SITES (from sites.toml), of --all, or of --url.
 
     Exit status: 0 when every run completed, 2 when a run failed or was interrupted.
     """
     concurrency = concurrency or default_concurrency()
     chosen, config = choose_sites(config_path, sites, crawl_all, url, max_pages, concurrency)
+    for site in chosen:  # the command line wins over sites.toml
+        site.devices = devices or site.devices
+        if context.get_parameter_source("repeat").name != "DEFAULT":
+            site.repeat = repeat
     for rule_id, values in threshold_overrides(thresholds).items():
         for site in chosen:  # the command line wins over sites.toml
             site.rules = {**site.rules, rule_id: {**site.rules.get(rule_id, {}), **values}}

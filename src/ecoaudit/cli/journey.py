@@ -38,8 +38,8 @@ from ecoaudit.workflows.journey import journeys_document, play_journeys
 @protocol_options
 @sampling_options
 @threshold_option
-def journey(files, base_url, db_url, json_path, viewport, wait_before, wait_after, timeout, no_coverage,
-            devices, repeat, thresholds) -> None:
+def journey(files, base_url, db_url, json_path, viewport, wait_before, wait_after, timeout,
+            no_coverage, devices, repeat, thresholds) -> None:
     """Play each journey FILE (docs/journeys.md) and measure the steps marked `measure`.
 
     Exit status: 0 when every journey reached its end, 2 when one stopped early (its earlier
