@@ -33,6 +33,7 @@ from ecoaudit.measure.journey_steps import (
     Journey,
     Step,
     UnsetVariable,
+    references,
 )
 from ecoaudit.measure.scripts import INIT_SCRIPT, SCROLL_SCRIPT
 from ecoaudit.measure.session import (
@@ -112,7 +113,7 @@ class JourneyPlayer:
             self.result.final_url = page.url
             if guard is not None and guard.main_frame_refusal:
                 self._fail(None, f"refused: {guard.main_frame_refusal}")
-            if self.result.ok and not self.measure:
+            if not self.measure:
                 await self._check_logged_in(page)
             if self.result.ok and not self.measure:
                 self.result.storage_state = await context.storage_state()
@@ -133,12 +134,22 @@ class JourneyPlayer:
         return self.result
 
     async def _check_logged_in(self, page: Page) -> None:
-        """A login whose last page still shows a field it filled in did not succeed."""
-        for step in self.journey.steps:
-            if step.action == "fill" and await page.locator(step.target).first.is_visible():
-                self._fail(len(self.journey.steps), (
-                    f"the login did not succeed: after its last step the page {page.url} still "
-                    f"shows the field {step.target!r}; check the user name and the password"))
+        """A login whose page, after its last step or the step that failed after the form was
+        filled in, still shows a field it filled in did not succeed: the site refused the user
+        name or the password (its own reason, a timeout waiting for the next page, says less)."""
+        failed = self.result.failed_step
+        if self.result.error and failed is None:  # the start page or the browser failed
+            return
+        filled = [(index, step) for index, step in enumerate(self.journey.steps, start=1)
+                  if step.action == "fill" and (failed is None or index < failed)]
+        for index, step in sorted(filled, key=lambda item: not item[1].secret):  # password first
+            if await page.locator(step.target).first.is_visible():
+                self.result.error = None
+                variables = ", ".join(references(step.value)) or "the journey file"
+                self._fail(index, (
+                    f"the login did not succeed: the field {step.target!r} that step {index} "
+                    f"({step.name!r}) filled is still on the page {page.url} after the form "
+                    f"was sent; check the user name and the password ({variables})"))
                 return
 
     def _budget(self) -> float:
