@@ -2,6 +2,12 @@
 
 Only the latest run of each site is read with its captures (requests for the page details);
 earlier runs are read as page summaries, which is all the trend and the changes need.
+
+A run's page rows are measurements: a page may be measured in several device profiles, several
+times (`repeat`), and a run also holds the steps of its user journeys. The figures never mix
+them: `crawled_view` selects, once, what every figure is computed from (the crawled pages, the
+retained sample of each, in the run's main device), and the other measurements are kept apart
+for the sections that show them (device profiles, journeys).
 """
 
 from __future__ import annotations
@@ -11,7 +17,11 @@ from typing import Any, Protocol
 
 from ecoaudit.errors import EcoauditError
 from ecoaudit.report.model import OWN, RunData, SiteData, one_per_url
-from ecoaudit.store import Store
+from ecoaudit.scoring.repeats import group_samples, retained_entry
+from ecoaudit.store import Store, StoreError
+
+DESKTOP = "desktop"
+VARIANT_KEYS = ("device", "sample", "journey", "step", "step_index", "depth", "source")
 
 REPORTED_STATUSES = ("completed", "interrupted", "failed")  # a running run is not finished
 
@@ -64,7 +74,69 @@ def summary_entry(summary: dict[str, Any]) -> dict[str, Any]:
         "findings": summary.get("findings") or [],
         "co2": summary.get("co2"),
         "page_id": summary.get("page_id"),
+        **{key: summary.get(key) for key in VARIANT_KEYS},
     }
+
+
+def device_of(entry: dict[str, Any]) -> str:
+    """The device profile a page row was measured in (rows older than profiles: desktop)."""
+    return entry.get("device") or DESKTOP
+
+
+def main_device(entries: list[dict[str, Any]]) -> str:
+    """The run's main device profile: that of its first page row (normally desktop)."""
+    return device_of(entries[0]) if entries else DESKTOP
+
+
+def crawled_view(
+    entries: list[dict[str, Any]], device: str | None = None
+) -> list[dict[str, Any]]:
+    """The page entries every figure of a run is computed from: the crawled pages (journey
+    steps left out), one measurement each (the retained, median sample of every url, consent
+    state and device, with its `repeat` spread when it was measured several times), in one
+    device profile (`device`, default the run's main device), one per URL (before consent).
+
+    For a run of one device, one sample and no journey, these are the run's page rows."""
+    profile = device or main_device(entries)
+    crawled = [entry for entry in entries if not entry.get("journey")]
+    retained = [retained_entry(group) for group in group_samples(crawled)]
+    return one_per_url([entry for entry in retained if device_of(entry) == profile])
+
+
+def run_data(run: dict[str, Any], entries: list[dict[str, Any]]) -> RunData:
+    """A run with its measurements sorted out: the main view (`crawled_view`) as its pages,
+    each profile's own view, and the journey steps apart."""
+    main = main_device(entries)
+    devices = [main] + [device for device in dict.fromkeys(
+        device_of(entry) for entry in entries if not entry.get("journey")) if device != main]
+    profiles = {device: crawled_view(entries, device) for device in devices}
+    return RunData(
+        run=run,
+        pages=profiles.get(main) or [],
+        device=main if entries else None,
+        profiles={device: pages for device, pages in profiles.items() if pages},
+        journeys=[entry for entry in entries if entry.get("journey")],
+        samples=max((entry.get("sample") or 1 for entry in entries), default=1),
+    )
+
+
+def _viewports(store: Store, data: RunData, entries: list[dict[str, Any]]) -> None:
+    """The viewport of each profile of a run measured on other devices than desktop alone,
+    from the stored capture of its first page row (left out when the capture is gone)."""
+    if list(data.profiles) in ([], [DESKTOP]):
+        return
+    for device in data.profiles:
+        first = next((entry for entry in entries if device_of(entry) == device
+                      and entry.get("page_id") is not None), None)
+        if first is None:
+            continue
+        try:
+            protocol = store.load_capture(first["page_id"]).protocol
+        except StoreError:
+            continue
+        data.viewports[device] = {"width": protocol.viewport_width,
+                                  "height": protocol.viewport_height,
+                                  "mobile": protocol.mobile}
 
 
 def _settings_of(
@@ -98,10 +170,12 @@ def _runs_of(store: Store, name: str) -> list[RunData]:
     loaded = []
     for index, run in enumerate(runs):
         if index == len(runs) - 1:
-            pages = store.run_pages(run["id"])
+            entries = store.run_pages(run["id"])
+            data = run_data(run, entries)
+            _viewports(store, data, entries)
         else:
-            pages = [summary_entry(s) for s in store.page_summaries(run["id"])]
-        loaded.append(RunData(run=run, pages=one_per_url(pages)))
+            data = run_data(run, [summary_entry(s) for s in store.page_summaries(run["id"])])
+        loaded.append(data)
     return loaded
 
 

@@ -12,14 +12,37 @@ OWN, BENCHMARK = "own", "benchmark"
 
 @dataclass
 class RunData:
-    """One run: its record (id, started_at, status, protocol, versions...) and its page entries."""
+    """One run: its record (id, started_at, status, protocol, versions...) and its page entries.
+
+    `pages` is what every figure of the reports is computed from: the run's crawled pages (no
+    journey step), one measurement each (the retained sample), in the run's main device profile
+    (`loader.crawled_view`). The loader also keeps what the other sections show apart: every
+    profile's crawled pages (`profiles`, device -> pages, main device first), the journey steps
+    (`journeys`, every device and sample), how many times pages were measured (`samples`) and
+    the viewport of each profile (`viewports`). A RunData built with pages only has none of them.
+    """
 
     run: dict[str, Any]
     pages: list[dict[str, Any]]
+    device: str | None = None  # the main device profile (that of the run's first page row)
+    profiles: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    journeys: list[dict[str, Any]] = field(default_factory=list)
+    samples: int = 1  # the highest sample number of the run (repeat = N)
+    viewports: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def started_at(self) -> datetime | None:
         return parse_time(self.run.get("started_at"))
+
+    @property
+    def several_devices(self) -> bool:
+        """Whether the run measured its pages in more than one device profile."""
+        return len(self.profiles) > 1
+
+    @property
+    def repeated(self) -> bool:
+        """Whether pages (or journeys) were measured more than once in the run."""
+        return self.samples > 1
 
 
 @dataclass

@@ -36,6 +36,7 @@ from ecoaudit.report.pages import requests_by_domain, requests_by_type, third_pa
 from ecoaudit.report.rgesn_table import MANUAL
 from ecoaudit.report.site import SiteReport, build_site_report
 from ecoaudit.report.targets import LATE, MET, ON_TRACK, UNKNOWN, TargetProgress
+from ecoaudit.scoring.repeats import UNSTABLE_SCORE_RANGE
 
 PAGES_PER_LIST = 25
 TREND_ROWS = 24  # runs listed on the trend page (the chart shows them all)
@@ -46,6 +47,16 @@ PERCENT_METRICS = ("share_",)
 
 class ReportWriteError(EcoauditError):
     """The report folder cannot be written."""
+
+
+@dataclass(frozen=True)
+class PageRow:
+    """One measurement in the list of a run's pages: a page in one device profile, and the
+    detail file that shows it (relative to the site folder's pages/)."""
+
+    page: dict[str, Any]
+    device: str | None
+    href: str
 
 
 class TargetRow(TypedDict):
@@ -76,6 +87,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["plain"] = plain_value
+    env.globals["unstable_points"] = UNSTABLE_SCORE_RANGE
     return env
 
 
@@ -198,6 +210,27 @@ def _page_hrefs(report: SiteReport) -> dict[str, str]:
     return {page["url"]: f"p{n}.html" for n, page in enumerate(report.site.latest.pages, 1)}
 
 
+def _page_rows(report: SiteReport) -> list[list[PageRow]]:
+    """The latest run's pages, each with its measurement in every device profile: the main
+    profile's (the pages the figures use, p<n>.html) first, then the others' (p<n>-<k>.html,
+    k the profile's place). A run of one profile has one row per page."""
+    latest = report.site.latest
+    if latest is None:
+        return []
+    hrefs = _page_hrefs(report)
+    groups = [[PageRow(page, latest.device, hrefs[page["url"]])] for page in latest.pages]
+    urls = [page["url"] for page in latest.pages]
+    others = list(latest.profiles.items())[1:] if latest.several_devices else []
+    for place, (device, pages) in enumerate(others, 2):
+        for page in pages:
+            if page["url"] not in urls:  # measured in this profile only
+                urls.append(page["url"])
+                groups.append([])
+            number = urls.index(page["url"]) + 1
+            groups[number - 1].append(PageRow(page, device, f"p{number}-{place}.html"))
+    return groups
+
+
 def _write_site(writer: _Writer, report: SiteReport) -> Path:
     site = report.site
     folder = site.slug
@@ -228,17 +261,19 @@ def _write_site(writer: _Writer, report: SiteReport) -> Path:
         checked_rows=[row for row in rows if row.criterion.check != MANUAL],
         manual_rows=[row for row in rows if row.criterion.check == MANUAL],
     )
-    pages = latest.pages
-    chunks = [pages[i:i + PAGES_PER_LIST] for i in range(0, len(pages), PAGES_PER_LIST)] or [[]]
+    groups = _page_rows(report)
+    chunks = [groups[i:i + PAGES_PER_LIST]
+              for i in range(0, len(groups), PAGES_PER_LIST)] or [[]]
     names = ["index.html"] + [f"list-{n}.html" for n in range(2, len(chunks) + 1)]
     for number, (chunk, name) in enumerate(zip(chunks, names, strict=True), 1):
         writer.write(
             f"{folder}/pages/{name}", "pages_list.html", **context, hrefs=hrefs,
-            list_pages=chunk, list_number=number, list_count=len(chunks),
-            previous_list=names[number - 2] if number > 1 else None,
+            list_rows=[row for group in chunk for row in group], list_number=number,
+            list_count=len(chunks), previous_list=names[number - 2] if number > 1 else None,
             next_list=names[number] if number < len(chunks) else None,
         )
-    for page in pages:
+    for row in (row for group in groups for row in group):
+        page = row.page
         findings = page.get("findings") or []
         failing = [f for f in findings if f.get("status") in ("fail", "warn")]
         failing.sort(key=lambda f: (f["status"] != "fail", -(f.get("saving_bytes") or 0)))
@@ -246,7 +281,7 @@ def _write_site(writer: _Writer, report: SiteReport) -> Path:
         not_applicable = [] if page.get("error") else [
             f for f in findings if f.get("status") == "na"]
         writer.write(
-            f"{folder}/pages/{hrefs[page['url']]}", "page.html", **context, page=page,
+            f"{folder}/pages/{row.href}", "page.html", **context, page=page, device=row.device,
             by_type=requests_by_type(page), by_domain=requests_by_domain(page),
             third_parties=third_party_domains(page), failing=failing,
             not_applicable=not_applicable,

@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 from ecoaudit.report.changes import RunChanges, compare_runs
 from ecoaudit.report.figures import RunFigures, run_figures
+from ecoaudit.report.journey_tables import JourneyTable, journey_tables
 from ecoaudit.report.model import RunData, SiteData
 from ecoaudit.report.pages import failed_pages, worst_pages
+from ecoaudit.report.profiles import DeviceProfile, device_profiles
 from ecoaudit.report.rgesn_table import RgesnRow, rgesn_rows
 from ecoaudit.report.targets import TargetProgress, target_progress
 from ecoaudit.report.todo import TodoItem, rank_rules
@@ -35,6 +37,18 @@ class SiteReport:
     todo: list[TodoItem] = field(default_factory=list)
     rgesn: list[RgesnRow] = field(default_factory=list)
     targets: list[TargetProgress] = field(default_factory=list)
+    profiles: list[DeviceProfile] = field(default_factory=list)  # only with several devices
+    journeys: list[JourneyTable] = field(default_factory=list)
+
+    @property
+    def several_devices(self) -> bool:
+        """Whether the latest run measured its pages in several device profiles."""
+        return bool(self.profiles)
+
+    @property
+    def repeated(self) -> bool:
+        """Whether the latest run measured its pages (or journeys) several times."""
+        return self.site.latest is not None and self.site.latest.repeated
 
     @property
     def has_runs(self) -> bool:
@@ -74,6 +88,8 @@ def build_site_report(site: SiteData, year: int | None = None) -> SiteReport:
     report.failed = failed_pages(latest_pages)
     report.todo = rank_rules(latest_pages)
     report.rgesn = rgesn_rows(latest_pages)
+    report.profiles = device_profiles(latest_run)
+    report.journeys = journey_tables(latest_run.journeys)
     this_year = year or datetime.now(UTC).year
     report.targets = target_progress(
         site.targets, report.trend[0].figures, report.latest, this_year,
