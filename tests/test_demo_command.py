@@ -30,9 +30,12 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {"out": out, "stdout": done.stdout, "document": document, "base": "/".join(base)}
 
 
+def crawled_pages(demo_run: dict) -> list[dict]:
+    return [page for page in demo_run["document"]["pages"] if page.get("source") != "journey"]
+
+
 def pages_by_path(demo_run: dict) -> dict[str, dict]:
-    return {page["url"].removeprefix(demo_run["base"]): page
-            for page in demo_run["document"]["pages"]}
+    return {page["url"].removeprefix(demo_run["base"]): page for page in crawled_pages(demo_run)}
 
 
 def test_every_page_of_the_demo_site_is_measured_once(demo_run: dict) -> None:
@@ -40,7 +43,7 @@ def test_every_page_of_the_demo_site_is_measured_once(demo_run: dict) -> None:
     expected = {"/" + str(path.relative_to(site)).removesuffix("index.html")
                 for path in site.rglob("*.html")}
     pages = pages_by_path(demo_run)
-    assert set(pages) == expected and len(demo_run["document"]["pages"]) == len(expected)
+    assert set(pages) == expected and len(crawled_pages(demo_run)) == len(expected)
     assert all(page["error"] is None and page["ecoindex"]["grade"] for page in pages.values())
     assert {Path(doc["url"]).name for doc in demo_run["document"]["documents"]} == {
         "deliberations-2026-10.pdf", "LICENCE-DejaVu.txt"}
@@ -51,7 +54,7 @@ def test_the_run_is_stored_and_both_reports_are_written(demo_run: dict) -> None:
     out = demo_run["out"]
     with sqlite3.connect(out / "ecoaudit-demo.db") as database:
         runs = database.execute("SELECT status FROM runs").fetchall()
-    assert runs == [("completed",)]
+    assert runs == [("completed",), ("completed",)]
     for report in (out / "reports" / "index.html", out / "reports" / "demo" / "index.html"):
         assert '<html lang="fr">' in report.read_text(encoding="utf-8")
         assert str(report) in demo_run["stdout"].replace("\n", "")
@@ -70,3 +73,24 @@ def test_the_heavy_page_shows_the_faults_built_into_it(demo_run: dict) -> None:
     assert gif.stat().st_size < evidence["bytes"] < gif.stat().st_size + 1000  # plus headers
     assert findings["images-resized-in-browser"]["status"] == "fail"
     assert findings["ecoindex-grade"]["status"] == "fail"
+
+
+def test_the_demarche_is_played_as_a_journey_of_measured_steps(demo_run: dict) -> None:
+    steps = [page for page in demo_run["document"]["pages"] if page.get("source") == "journey"]
+    assert [step["journey"] for step in steps] == ["demarche-etat-civil"] * len(steps)
+    assert len(steps) == 4 and all(step["ecoindex"] for step in steps)
+    assert steps[-1]["final_url"].endswith("/demarches/etat-civil/confirmation")
+    assert [step["step_index"] for step in steps] == sorted(step["step_index"] for step in steps)
+
+
+def test_the_espace_agents_is_crawled_behind_the_login(demo_run: dict) -> None:
+    with sqlite3.connect(demo_run["out"] / "ecoaudit-demo.db") as database:
+        urls = [url for (url,) in database.execute(
+            "SELECT pages.url FROM pages JOIN runs ON runs.id = pages.run_id "
+            "JOIN sites ON sites.id = runs.site_id WHERE sites.name = 'demo-agents' "
+            "AND pages.error IS NULL")]
+    paths = {url.removeprefix(demo_run["base"]) for url in urls}
+    assert {"/agents/", "/agents/annuaire.html", "/agents/notes-de-service.html",
+            "/agents/planning.html"} <= paths
+    assert not [path for path in paths if "deconnexion" in path]
+    assert "demo-agents): completed, 4 pages measured" in demo_run["stdout"].replace("\n", " ")

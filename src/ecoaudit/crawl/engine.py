@@ -156,6 +156,7 @@ class SiteCrawl:
         self._page_with_content: dict[tuple[str, str], str] = {}  # (host, HTML digest) -> URL
         self.devices = site.devices or [session.options.device]
         self.login = LoginState(site, session, self.devices[0])
+        self.journey_failures: list[str] = []
 
     async def run(self, *, resume: bool = False) -> CrawlResult:
         started = time.monotonic()
@@ -182,7 +183,8 @@ class SiteCrawl:
                             "--resume"
             if status == "completed":
                 status, reason = self._final_status()
-            reason = self.login.note(reason)
+            reason = "; ".join(filter(None, [self.login.note(reason),
+                                             *self.journey_failures])) or None
             if self.progress.done:
                 await self._record_site_findings()
         except asyncio.CancelledError:
@@ -384,6 +386,8 @@ class SiteCrawl:
                     if not played.ok:
                         log.warning("Journey %s (%s): %s", journey.name, device,
                                     played.result.error)
+                        self.journey_failures.append(f"journey {journey.name!r} ({device}) "
+                                                     f"stopped: {played.result.error}")
 
     def _same_content_as_earlier_page(self, url: str, capture: Capture) -> bool:
         """Whether this URL served byte for byte the HTML of a page already measured in this

@@ -657,8 +657,9 @@ def _get_run(session: Session, run_id: int, *, lock: bool = False) -> Run:
 
 
 def _counts(session: Session, run_id: int) -> tuple[int, int, int]:
-    """Pages measured and failed (the first sample of each: repeats add no page), documents."""
-    first = (Page.run_id == run_id, Page.sample == 1)
+    """Pages measured and failed (the first sample of each: repeats add no page; journey steps
+    are not pages of the crawl), documents."""
+    first = (Page.run_id == run_id, Page.sample == 1, Page.journey == "")
     ok = session.scalar(sa.select(sa.func.count(Page.id)).where(*first, Page.error.is_(None)))
     failed = session.scalar(
         sa.select(sa.func.count(Page.id)).where(*first, Page.error.is_not(None))
