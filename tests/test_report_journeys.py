@@ -104,6 +104,8 @@ def fill(store: Store) -> None:
                  (capture(HOSTILE_URL, 0, journey="cassee", step=HOSTILE_STEP, step_index=2,
                           error=HOSTILE_ERROR), 1)]
     record(store, "parcours", journeys)
+    # A run of a journey alone (`ecoaudit journey FILE --db`): no crawled page.
+    record(store, "seul", [(capture("/", 300, journey="solo", step="Accueil", step_index=1), 1)])
 
 
 @pytest.fixture(scope="module")
@@ -312,6 +314,13 @@ def test_a_failed_journey_shows_its_error_escaped_and_keeps_the_steps_before(rep
     assert "Total du parcours (1 étape mesurée)" in failed
     for path in (reports["en"]).rglob("*.html"):
         assert "<script>" not in path.read_text(encoding="utf-8"), path
+
+
+def test_a_run_of_journeys_alone_is_not_a_run_where_every_page_failed(reports):
+    text = _text(reports["fr"] / "seul" / "index.html")
+    assert "Aucune page n'a pu être mesurée" not in text
+    assert "Pages mesurées</th><td class=\"n\">0 / 0</td>" in text
+    assert "<h3>Parcours « solo »</h3>" in _section(text, "Parcours utilisateurs")
 
 
 # -- both languages -----------------------------------------------------------------------------

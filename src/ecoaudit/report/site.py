@@ -64,7 +64,11 @@ class SiteReport:
 
     @property
     def all_failed(self) -> bool:
-        return self.latest is not None and self.latest.pages_measured == 0
+        """Whether no page of the latest run could be measured (a run of journeys alone,
+        with no crawled page, is not one where every page failed)."""
+        if self.latest is None or self.latest.pages_measured:
+            return False
+        return bool(self.latest.pages_total or not self.journeys)
 
 
 def figures_of(site: SiteData, run: RunData) -> RunFigures:
