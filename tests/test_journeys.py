@@ -280,3 +280,30 @@ def test_repeat_5_stores_five_measurements_and_retains_the_median(tmp_path: Path
     assert retained["ecoindex"]["score"] == median_low(scores)
     assert retained["repeat"]["samples"] == 5 and retained["repeat"]["unstable"]
     assert retained["repeat"]["spread"]["score"]["min"] == min(scores)
+
+
+# -- budgets in check --------------------------------------------------------------------------
+
+
+def test_check_holds_every_step_and_the_journey_total_to_the_budget(
+        demo: DemoServer, tmp_path: Path) -> None:
+    budget = tmp_path / "budget.toml"
+    # Every step of the démarche weighs under 40 KB, the whole journey over 20 KB.
+    budget.write_text("[budget]\nmax_size_kb = 40\n[budget.journey]\nmax_size_kb = 20\n"
+                      "min_grade = \"B\"\n", encoding="utf-8")
+    report = tmp_path / "verdict.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "ecoaudit", "check", "--journey",
+         str(demo_journeys_directory() / "demarche-etat-civil.toml"), "--base-url",
+         demo.base_url, "--budget", str(budget), "--json", str(report), "--wait-before", "0.3",
+         "--wait-after", "0.3"], capture_output=True, text=True, timeout=180)
+    assert run.returncode == 1, run.stdout + run.stderr
+    verdict = json.loads(report.read_text(encoding="utf-8"))
+    *steps, total = verdict["pages"]
+    assert len(steps) == 4 and all(step["passed"] for step in steps)
+    assert total["url"] == "journey demarche-etat-civil (total)" and not total["passed"]
+    checks = {check["key"]: check for check in total["checks"]}
+    assert checks["max_size_kb"]["passed"] is False and checks["min_grade"]["passed"] is True
+    assert checks["max_size_kb"]["measured"] == pytest.approx(
+        sum(step["size_kb"] for step in steps), abs=0.01)
+    assert "journey demarche-etat-civil step" in run.stdout

@@ -10,7 +10,7 @@ import click
 
 from ecoaudit.cli import cli
 from ecoaudit.cli.options import default_concurrency, measure_options, protocol_options
-from ecoaudit.config import SiteConfig, load_config
+from ecoaudit.config import SiteConfig, load_config, load_journey
 from ecoaudit.crawl.engine import site_measure_options
 from ecoaudit.errors import ConfigError
 from ecoaudit.scoring import budgets
@@ -49,6 +49,12 @@ def _baseline(db_url: str | None, spec: str, site: SiteConfig | None):
 @click.option("--site", "site_name", metavar="SITE",
               help="A site of sites.toml: its budgets and access settings; crawled when no URL "
               "is given.")
+@click.option("--journey", "journey_files", multiple=True, metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Also play this journey file (repeatable): each measured step is held to the "
+              "budget, the journey's totals to its [budget.journey] table.")
+@click.option("--base-url", metavar="URL",
+              help="The site the journeys' paths are on (default: the --site's first start URL).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("sites.toml"), show_default=True, help="The sites configuration.")
 @click.option("--budget", "budget_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -65,17 +71,20 @@ def _baseline(db_url: str | None, spec: str, site: SiteConfig | None):
               help="Pages measured at once (default: chosen for this machine).")
 @protocol_options
 @click.pass_context
-def check(context, urls, site_name, config_path, budget_path, baseline, db_url, junit_path,
-          json_path, gitlab_path, concurrency, viewport, wait_before, wait_after, timeout,
-          no_coverage) -> None:
+def check(context, urls, site_name, journey_files, base_url, config_path, budget_path, baseline,
+          db_url, junit_path, json_path, gitlab_path, concurrency, viewport, wait_before,
+          wait_after, timeout, no_coverage) -> None:
     """Measure URLS (or crawl --site), apply the budget, compare with the baseline.
 
     Exit status: 0 everything passes, 1 a budget or the regression tolerance is broken,
     2 a page could not be measured.
     """
-    if not urls and not site_name:
-        raise click.UsageError("Give the URLs to check, or --site SITE to crawl a site.")
+    if not urls and not site_name and not journey_files:
+        raise click.UsageError("Give the URLs to check, --site SITE to crawl a site, or "
+                               "--journey FILE.")
     site = _site(config_path, site_name) if site_name else None
+    journeys = [load_journey(path, base_url=base_url or (site.start_urls[0] if site else None))
+                for path in journey_files]
     budget = _budget(site, budget_path)
     if baseline and budget.max_score_drop is None:
         raise ConfigError("--baseline compares scores, but the budget has no max_score_drop: "
@@ -87,13 +96,14 @@ def check(context, urls, site_name, config_path, budget_path, baseline, db_url, 
     if site is not None:
         explicit = context.get_parameter_source("timeout").name != "DEFAULT"
         options = site_measure_options(site, options, timeout if explicit else None)
+    entries = []
     if urls:
         entries = asyncio.run(gate.measure_pages(list(urls), options, concurrency=concurrency,
                                                  site=site))
-    else:
-        if site is None:  # unreachable: without URLs, --site is required above
-            raise click.UsageError("Give the URLs to check, or --site SITE to crawl a site.")
+    elif site is not None:
         entries = asyncio.run(gate.crawl_site_pages(site, options, concurrency=concurrency))
+    if journeys:
+        entries += asyncio.run(gate.measure_journeys(journeys, options, site=site))
     result = gate.judge_pages(entries, budget, baseline_entries=baseline_entries,
                               baseline_run=baseline_run)
     click.echo(gate.verdict_text(result))

@@ -5,9 +5,11 @@
 
 Keys (all optional): min_score, min_grade, max_size_kb, max_requests, max_nodes, max_co2_g
 (Sustainable Web Design v4, global grid, grams per view), rules_must_pass (rule ids) and
-max_score_drop (EcoIndex points lost against the baseline page). Evaluation is a pure function of
-a page entry (`jsondoc.page_entry`); every check says what was measured, the limit and by how much
-it is missed.
+max_score_drop (EcoIndex points lost against the baseline page). Each measured step of a
+journey is a page held to them; a `journey` sub-table (min_score, min_grade, max_size_kb,
+max_requests) holds each journey's totals (scoring/journeys.py) to its own limits. Evaluation is
+a pure function of a page entry (`jsondoc.page_entry`); every check says what was measured, the
+limit and by how much it is missed.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,8 @@ BUDGET_KEYS = (
     "min_score", "min_grade", "max_size_kb", "max_requests", "max_nodes", "max_co2_g",
     "rules_must_pass", "max_score_drop",
 )
+# The keys of the `journey` sub-table: limits on a journey's totals (mean score, total weight).
+JOURNEY_TOTAL_KEYS = ("min_score", "min_grade", "max_size_kb", "max_requests")
 # A rule's finding passes a budget when it passed or did not apply; warn and fail do not.
 PASSING_RULE_STATUSES = ("pass", "na")
 UNITS = {
@@ -47,6 +51,7 @@ class Budget:
     max_co2_g: float | None = None
     rules_must_pass: tuple[str, ...] = ()
     max_score_drop: float | None = None
+    journey: Budget | None = None  # limits on each journey's totals
 
     @property
     def is_empty(self) -> bool:
@@ -54,14 +59,16 @@ class Budget:
 
     def to_dict(self) -> dict[str, Any]:
         """The keys that are set, as they would be written in TOML."""
-        values = asdict(self)
+        values = {item.name: getattr(self, item.name) for item in fields(self)}
         values["rules_must_pass"] = list(self.rules_must_pass)
-        return {key: value for key, value in values.items() if value not in (None, [])}
+        values["journey"] = self.journey.to_dict() if self.journey else None
+        return {key: value for key, value in values.items() if value not in (None, [], {})}
 
     def merged_with(self, other: Budget) -> Budget:
         """This budget with every key `other` sets replaced by `other`'s value."""
-        return Budget(**{**asdict(self), **{k: v for k, v in asdict(other).items()
-                                             if v not in (None, ())}})
+        return Budget(**{item.name: getattr(self, item.name)
+                         if getattr(other, item.name) in (None, ()) else getattr(other, item.name)
+                         for item in fields(self)})
 
 
 @dataclass
@@ -152,6 +159,10 @@ def parse_budget(table: Mapping[str, Any], *, source: str,
         raise ConfigError(f"{source} must be a table of budget keys ({', '.join(allowed)}).")
     values: dict[str, Any] = {}
     for key, value in table.items():
+        if key == "journey" and allowed == BUDGET_KEYS:
+            values[key] = parse_budget(value, source=f"{source} journey",
+                                       allowed=JOURNEY_TOTAL_KEYS)
+            continue
         if key not in allowed:
             close = difflib.get_close_matches(key, allowed, n=1)
             hint = f' (did you mean "{close[0]}"?)' if close else ""

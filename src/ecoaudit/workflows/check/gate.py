@@ -20,10 +20,13 @@ from typing import Any
 from ecoaudit.config import SiteConfig
 from ecoaudit.crawl.engine import crawl_sites
 from ecoaudit.measure import MeasureOptions
+from ecoaudit.measure.journey_steps import Journey
 from ecoaudit.net.urls import UrlError, normalise
 from ecoaudit.pipeline import measure_and_score, page_entry
-from ecoaudit.scoring.budgets import Budget, BudgetCheck, evaluate_page
+from ecoaudit.scoring.budgets import Budget, BudgetCheck, evaluate_metrics, evaluate_page
+from ecoaudit.scoring.journeys import journey_totals
 from ecoaudit.store import Store
+from ecoaudit.workflows.journey import play_journeys
 
 EXIT_PASSED, EXIT_BROKEN, EXIT_UNMEASURED = 0, 1, 2
 
@@ -43,8 +46,15 @@ class PageVerdict:
 
     @property
     def label(self) -> str:
-        state = self.entry.get("consent_state")
-        return self.url + (f" [{state}]" if state not in (None, "none") else "")
+        entry = self.entry
+        label = self.url
+        if entry.get("journey") and entry.get("step_index"):
+            label = f"journey {entry['journey']} step {entry['step_index']} " \
+                f"({entry.get('step')}): {label}"
+        state = entry.get("consent_state")
+        device = entry.get("device")
+        return label + (f" [{state}]" if state not in (None, "none") else "") + (
+            f" [{device}]" if device not in (None, "desktop") else "")
 
     @property
     def broken(self) -> list[BudgetCheck]:
@@ -145,7 +155,35 @@ def judge_pages(entries: Iterable[Mapping[str, Any]], budget: Budget, *,
                     if check.key == "max_score_drop":
                         check.detail = "no baseline run to compare with: give --baseline"
         pages.append(verdict)
+    if budget.journey is not None:
+        pages.extend(judge_journey_totals(entries, budget.journey))
     return GateResult(pages=pages, budget=budget, baseline_run=baseline_run)
+
+
+def judge_journey_totals(entries: Iterable[Mapping[str, Any]],
+                         budget: Budget) -> list[PageVerdict]:
+    """One verdict per play of a journey (journey, device, sample): its totals held to the
+    budget's `journey` limits. A journey that stopped early is not measured as a whole."""
+    plays: dict[tuple, list[dict[str, Any]]] = {}
+    for entry in entries:
+        if entry.get("journey"):
+            key = (entry["journey"], entry.get("device") or "desktop", entry.get("sample") or 1)
+            plays.setdefault(key, []).append(dict(entry))
+    verdicts = []
+    for (journey, device, sample), steps in plays.items():
+        totals = journey_totals(steps)
+        label = f"journey {journey} (total)" + (f" [{device}]" if device != "desktop" else "") \
+            + (f" #{sample}" if sample > 1 else "")
+        figures = {"score": totals["score"], "grade": totals["grade"],
+                   "size_kb": totals["size_kb"], "requests": totals["requests"]}
+        entry = {"url": label, "final_url": None, "consent_state": "none", "device": device,
+                 "error": None if totals["complete"] else totals["error"],
+                 "ecoindex": figures if totals["steps"] else None}
+        verdict = PageVerdict(url=label, entry=entry)
+        if not verdict.error:
+            verdict.checks = evaluate_metrics(figures, budget)
+        verdicts.append(verdict)
+    return verdicts
 
 
 # -- measuring ---------------------------------------------------------------------------------
@@ -158,6 +196,13 @@ async def measure_pages(urls: list[str], options: MeasureOptions, *, concurrency
         urls, options, concurrency=concurrency, overrides=site.rules if site else None,
         first_party_hosts=site.site_hosts if site else None)
     return [page_entry(page) for page in pages]
+
+
+async def measure_journeys(journeys: list[Journey], options: MeasureOptions, *,
+                           site: SiteConfig | None = None) -> list[dict[str, Any]]:
+    """Play journeys (once each) and return the entries of their measured and failed steps."""
+    outcome = await play_journeys(journeys, options, overrides=site.rules if site else None)
+    return [entry for play in outcome.plays for entry in play.entries]
 
 
 async def crawl_site_pages(site: SiteConfig, options: MeasureOptions, *,
