@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
 from ecoaudit.config.locate import did_you_mean, show
 from ecoaudit.config.schema import ENV_REFERENCE, Invalid, _name
+from ecoaudit.config.toml_file import read_toml
 from ecoaudit.errors import ConfigError
 from ecoaudit.measure.journey_steps import (
     ACTIONS,
@@ -45,18 +45,7 @@ def load_journey(path: Path, *, base_url: str | None = None,
     start URL). `require_secrets`: every `${ENV_VAR}` a value refers to must be set now.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{path} does not exist; create it (see docs/journeys.md) or fix the path."
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path} cannot be read ({error}).") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}.") from None
+    data, _text = read_toml(path, when_missing="create it (see docs/journeys.md) or fix the path")
     journey = _journey(data, str(path), base_url)
     if require_secrets:
         check_journey_secrets(journey)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from ecoaudit.config.schema import (
     Invalid,
 )
 from ecoaudit.config.sites import Config, SiteConfig, StorageSettings
+from ecoaudit.config.toml_file import read_toml
 from ecoaudit.errors import ConfigError
 from ecoaudit.measure.journey_steps import Journey
 from ecoaudit.net.hosts import host_is_private
@@ -40,18 +40,8 @@ from ecoaudit.scoring.targets import check_targets
 def load_config(path: Path) -> Config:
     """Read and validate a sites.toml; ConfigError with file, line or key and what is expected."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{path} does not exist; create it (see docs/configuration.md) or pass --config."
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path} cannot be read ({error}).") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path.name}: invalid TOML: {error}.") from None
+    data, text = read_toml(path, when_missing="create it (see docs/configuration.md) or pass "
+                           "--config", label=path.name)
     return parse_config(data, path=path, text=text)
 
 
