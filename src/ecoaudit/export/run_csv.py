@@ -9,7 +9,7 @@ CSV_COLUMNS = (
     "run_id", "site", "url", "final_url", "consent_state", "depth", "status", "error",
     "score", "grade", "ges", "water", "nodes", "requests", "size_kb",
     "co2_global_g", "co2_global_rating", "co2_france_g", "measured_at",
-    "rules_failed", "rules_warned",
+    "rules_failed", "rules_warned", "device", "sample", "journey", "step_index", "step",
 )
 
 
@@ -32,6 +32,8 @@ def csv_row(run: dict[str, Any], page: dict[str, Any]) -> dict[str, Any]:
         "measured_at": page.get("measured_at"),
         "rules_failed": statuses.count("fail"),
         "rules_warned": statuses.count("warn"),
+        **{name: page.get(name) for name in ("device", "sample", "journey", "step_index",
+                                             "step")},
     }
 
 
