@@ -65,7 +65,8 @@ def test_export_csv_has_one_row_per_page_with_documented_columns(store_url: str)
         "grade": "A", "ges": "1.32", "water": "1.98", "nodes": "300", "requests": "3",
         "size_kb": "100.0", "co2_global_g": "0.0321", "co2_global_rating": "A+",
         "co2_france_g": "0.0062", "measured_at": "2026-11-28T09:00:00+00:00",
-        "rules_failed": "1", "rules_warned": "1",
+        "rules_failed": "1", "rules_warned": "1", "device": "desktop", "sample": "1",
+        "journey": "", "step_index": "", "step": "",
     }
     assert (failed["error"], failed["score"], failed["grade"]) == ("HTTP 500", "", "")
 
