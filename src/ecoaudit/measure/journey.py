@@ -159,8 +159,13 @@ class JourneyPlayer:
                 + measured * (options.wait_before + options.wait_after + options.timeout))
 
     def _on_response(self, response: Response) -> None:
+        """Remember the main frame's latest document: a measured step's status is its own."""
         request = response.request
-        if request.is_navigation_request() and request.frame.parent_frame is None:
+        try:
+            main_frame = request.frame.parent_frame is None
+        except PlaywrightError:  # a service worker's request has no frame
+            return
+        if request.is_navigation_request() and main_frame:
             self.document = response
 
     def _fail(self, index: int | None, reason: str) -> None:
