@@ -3,24 +3,46 @@
 Run once at authoring time; its output is committed. Deterministic: images come from seeded
 drawings, so running it again rewrites the same files.
 
-    .venv/bin/python benchmarks/build_demo_site.py
+    .venv/bin/python benchmarks/build_demo_site.py [--out DIR]
+
+`--out DIR` writes it elsewhere (DIR is emptied first), e.g. to compare a rebuild with the shipped
+site: `diff -r DIR src/ecoaudit/demo/site`.
 
 The commune, "Valmont-sur-Moselle", is invented. One page (decouvrir-valmont.html) is heavy on
 purpose (carousel of oversized JPEGs resized by the browser, an uncompressed PNG map, an animated
 GIF, a whole TTF font, a large table); one page (demarches.html) is lean. `sitemap.xml` and
 `robots.txt` carry a `{base}` placeholder that the server replaces with its own origin.
+
+The search, the steps of the démarche "Demande d'acte d'état civil" and the espace agents behind
+its login are dynamic pages of the demo server (ecoaudit.demo.dynamic); this script writes the
+static pages and links that lead to them (demarches.html's search form, demarches/etat-civil.html,
+agents/connexion.html, the footer's "Espace agents"), with the paths and names it imports from
+there.
 """
 
 from __future__ import annotations
 
+import argparse
 import html
 import math
+import posixpath
 import random
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from ecoaudit.demo.dynamic import (
+    AGENT_PASSWORD,
+    AGENT_USERNAME,
+    LOGIN_FILE,
+    LOGIN_MESSAGE_MARKER,
+    LOGIN_PATH,
+    MAX_QUERY_LENGTH,
+    SEARCH_PATH,
+    STEP_1,
+)
 
 SITE = Path(__file__).resolve().parents[1] / "src" / "ecoaudit" / "demo" / "site"
 COMMUNE = "Valmont-sur-Moselle"
@@ -35,6 +57,13 @@ NAVIGATION = (
     ("demarches.html", "Démarches"),
     ("conseil-municipal.html", "Conseil municipal"),
     ("decouvrir-valmont.html", "Découvrir Valmont"),
+)
+FOOTER_LINKS = (
+    ("ecoconception.html", "Déclaration d'écoconception"),
+    ("accessibilite.html", "Accessibilité : partiellement conforme"),
+    ("mentions-legales.html", "Mentions légales"),
+    ("plan-du-site.html", "Plan du site"),
+    (LOGIN_FILE.lstrip("/"), "Espace agents"),
 )
 
 
@@ -139,9 +168,22 @@ EVENTS = (  # ISO date, label, hour, what, where
      "Théâtre : « Le Passeur de la Moselle »", "Salle des fêtes"),
 )
 
-PROCEDURES = (
-    ("État civil", ("Demander un acte de naissance", "Déclarer une naissance",
-                    "Préparer un mariage ou un PACS")),
+@dataclass(frozen=True)
+class OnlineProcedure:
+    """A démarche with its own page on the site (the démarches page links to it)."""
+
+    label: str
+    page: str
+    note: str  # after the link
+
+
+ETAT_CIVIL_PAGE = "demarches/etat-civil.html"
+ETAT_CIVIL_TITLE = "Demande d'acte d'état civil"
+
+PROCEDURES: tuple[tuple[str, tuple[str | OnlineProcedure, ...]], ...] = (
+    ("État civil", (OnlineProcedure("Demander un acte d'état civil en ligne", ETAT_CIVIL_PAGE,
+                                    "(naissance, mariage, décès)"),
+                    "Déclarer une naissance", "Préparer un mariage ou un PACS")),
     ("Papiers d'identité", ("Carte d'identité et passeport : prendre rendez-vous",
                             "Recensement citoyen à 16 ans")),
     ("Urbanisme", ("Déposer une déclaration préalable de travaux", "Consulter le plan local "
@@ -334,8 +376,10 @@ def page(
     links = []
     for href, label in NAVIGATION:
         mark = ' aria-current="page"' if href == current else ""
-        links.append(f'<li><a href="{link_to(href, root)}"{mark}>{label}</a></li>')
+        links.append(f'<li><a href="{link_to(href, path)}"{mark}>{label}</a></li>')
     navigation = "\n        ".join(links)
+    footer_links = "\n      ".join(f'<li><a href="{link_to(href, path)}">{label}</a></li>'
+                                   for href, label in FOOTER_LINKS)
     return f"""<!DOCTYPE html>
 <html lang="fr">
 <head>
@@ -348,7 +392,7 @@ def page(
 <body>
   <a class="skip" href="#contenu">Aller au contenu</a>
   <header class="site-header">
-    <a class="brand" href="{link_to("index.html", root)}">{LOGO_SVG}
+    <a class="brand" href="{link_to("index.html", path)}">{LOGO_SVG}
       <span>Ville de<br><strong>{COMMUNE}</strong></span></a>
     <nav aria-label="Navigation principale">
       <ul>
@@ -364,10 +408,7 @@ def page(
       57999 {COMMUNE} (commune fictive) – <a href="tel:+33300000000">03 00 00 00 00</a></p>
     <p>Ouverture : du lundi au vendredi, 8 h 30 – 12 h et 13 h 30 – 17 h.</p>
     <ul class="footer-links">
-      <li><a href="{root}ecoconception.html">Déclaration d'écoconception</a></li>
-      <li><a href="{root}accessibilite.html">Accessibilité : partiellement conforme</a></li>
-      <li><a href="{root}mentions-legales.html">Mentions légales</a></li>
-      <li><a href="{root}plan-du-site.html">Plan du site</a></li>
+      {footer_links}
     </ul>
   </footer>{extra_end}
 </body>
@@ -488,22 +529,102 @@ def agenda_page() -> str:
                 description="Les événements à venir.")
 
 
+def procedure_item(item: str | OnlineProcedure, page: str) -> str:
+    if isinstance(item, str):
+        return f"      <li>{html.escape(item)}</li>"
+    return (f'      <li><a href="{link_to(item.page, page)}">{html.escape(item.label)}</a> '
+            f"{html.escape(item.note)}</li>")
+
+
 def procedures_page() -> str:
     sections = "\n".join(
         f"""    <h2>{html.escape(theme)}</h2>
     <ul>
-{chr(10).join(f'      <li>{html.escape(item)}</li>' for item in items)}
+{chr(10).join(procedure_item(item, "demarches.html") for item in items)}
     </ul>"""
         for theme, items in PROCEDURES
     )
+    # The search is a dynamic page of the demo server (ecoaudit.demo.dynamic).
+    search = link_to(SEARCH_PATH.lstrip("/"), "demarches.html")
     body = f"""    <h1>Démarches</h1>
     <p>La plupart des démarches se font en ligne sur service-public.fr ou à l'accueil de la
       mairie, sans rendez-vous sauf pour les titres d'identité.</p>
+    <form id="recherche" class="recherche" role="search" action="{search}" method="get">
+      <label for="q">Rechercher une démarche ou une page du site</label>
+      <input type="search" id="q" name="q" maxlength="{MAX_QUERY_LENGTH}" required>
+      <button type="submit" id="lancer-recherche">Rechercher</button>
+    </form>
 {sections}
     <h2>Nous contacter</h2>
     <p>Accueil de la mairie : 03 00 00 00 00, ou par courrier à l'adresse ci-dessous.</p>"""
     return page("demarches.html", "Démarches", body, current="demarches.html",
                 description="Les démarches administratives.")
+
+
+def list_items(texts: tuple[str, ...]) -> str:
+    return "\n".join(f"      <li>{html.escape(text)}</li>" for text in texts)
+
+
+def etat_civil_page() -> str:
+    """The démarche's presentation; its steps are dynamic pages of the demo server."""
+    page_path = ETAT_CIVIL_PAGE
+    lead = ("La mairie délivre gratuitement les copies et extraits des actes de naissance,\n"
+            f"      de mariage et de décès enregistrés à {COMMUNE}.")
+    who = ("la personne concernée par l'acte, si elle est majeure ;",
+           "ses parents, ses grands-parents, ses enfants ou son conjoint ;",
+           "pour un extrait sans filiation : toute personne.")
+    how = ("Vous choisissez l'acte et la forme du document.",
+           "Vous indiquez l'identité de la personne concernée et votre adresse électronique.",
+           "Vous recevez un numéro de demande, à rappeler si vous contactez la mairie.")
+    delay = ("Le document est envoyé par courrier sous cinq jours ouvrés. Comptez une dizaine de\n"
+             "      minutes ; aucune pièce justificative n'est demandée en ligne.")
+    at_the_desk = ("Vous préférez venir en mairie ? L'accueil vous reçoit sans rendez-vous aux "
+                   "heures\n      d'ouverture indiquées en bas de page.")
+    home, demarches = link_to("index.html", page_path), link_to("demarches.html", page_path)
+    first_step = link_to(STEP_1.lstrip("/"), page_path)  # a dynamic page of the demo server
+    body = f"""    <p class="breadcrumb"><a href="{home}">Accueil</a> › \
+<a href="{demarches}">Démarches</a></p>
+    <h1>{html.escape(ETAT_CIVIL_TITLE)}</h1>
+    <p class="lead">{html.escape(lead)}</p>
+    <h2>Qui peut faire la demande ?</h2>
+    <ul>
+{list_items(who)}
+    </ul>
+    <h2>Comment se déroule la démarche ?</h2>
+    <ol>
+{list_items(how)}
+    </ol>
+    <p>{html.escape(delay)}</p>
+    <form class="demarrer" action="{first_step}" method="get">
+      <button type="submit" id="commencer">Commencer la démarche</button>
+    </form>
+    <p>{html.escape(at_the_desk)}</p>"""
+    return page(page_path, ETAT_CIVIL_TITLE, body, current="demarches.html",
+                description="Demander en ligne une copie ou un extrait d'acte de naissance, de "
+                "mariage ou de décès.")
+
+
+def agents_login_page() -> str:
+    """The espace agents' login form. The demo server answers its POST and also serves this
+    file as the form's template, replacing LOGIN_MESSAGE_MARKER with the error, if any."""
+    page_path = LOGIN_FILE.lstrip("/")
+    intro = ("Cet espace est réservé au personnel de la mairie : annuaire interne, notes de "
+             "service et\n      planning de l'accueil.")
+    action = link_to(LOGIN_PATH.lstrip("/"), page_path)
+    body = f"""    <h1>Espace agents</h1>
+    <p>{html.escape(intro)}</p>
+    <form id="form-connexion" class="formulaire" action="{action}" method="post">
+      {LOGIN_MESSAGE_MARKER}
+      <p><label for="identifiant">Identifiant</label>
+        <input type="text" id="identifiant" name="identifiant" autocomplete="username" required></p>
+      <p><label for="mot-de-passe">Mot de passe</label>
+        <input type="password" id="mot-de-passe" name="mot_de_passe" \
+autocomplete="current-password" required></p>
+      <p><button type="submit" id="se-connecter">Se connecter</button></p>
+    </form>
+    <p>Mot de passe oublié ? Adressez-vous au service informatique, poste 210.</p>"""
+    return page(page_path, "Connexion à l'espace agents", body,
+                description="Accès réservé au personnel de la mairie.")
 
 
 def council_page() -> str:
@@ -563,12 +684,15 @@ def legal_page() -> str:
                 description="Mentions légales.")
 
 
-def link_to(path: str, root: str = "") -> str:
-    """A link to a page from a page `root` deep; the home page is its folder ("./", "../"),
-    the one URL the site gives it (a crawler would otherwise see `/` and `/index.html`)."""
-    if path == "index.html":
-        return root or "./"
-    return root + path
+def link_to(target: str, page: str = "index.html") -> str:
+    """A link to `target` (a path from the site's root) from `page`, relative to the page's
+    folder; the home page is its folder ("./", "../"), the one URL the site gives it (a crawler
+    would otherwise see `/` and `/index.html`)."""
+    folder = posixpath.dirname(page) or "."
+    if target == "index.html":
+        up = posixpath.relpath(".", folder)
+        return "./" if up == "." else up + "/"
+    return posixpath.relpath(target, folder)
 
 
 def sitemap_page(paths: list[tuple[str, str]]) -> str:
@@ -714,6 +838,23 @@ figcaption, .meta, .breadcrumb { color: #555; font-size: .9rem; }
 .site-footer { padding: 1.5rem; background: #e9edf1; font-size: .9rem; }
 .footer-links { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; padding: 0; list-style: none; }
 @media print { .site-header nav, .site-footer .footer-links { display: none; } }
+/* Forms of the démarches, the search and the espace agents. */
+.recherche, .formulaire, .demarrer { margin: 1.25rem 0; }
+label { display: block; font-weight: 600; margin-bottom: .2rem; }
+fieldset { border: 1px solid #ccc; border-radius: .4rem; margin: 1rem 0; padding: .5rem 1rem; }
+fieldset label { display: inline; font-weight: normal; }
+input[type="text"], input[type="search"], input[type="email"], input[type="date"],
+input[type="password"], select { font: inherit; padding: .35rem .5rem; border: 1px solid #767676;
+  border-radius: .25rem; max-width: 100%; }
+button { font: inherit; font-weight: 600; padding: .45rem 1.1rem; border: 0; border-radius: .4rem;
+  background: var(--blue); color: #fff; cursor: pointer; }
+.erreurs { border-left: 4px solid #b3261e; background: #fdecea; padding: .25rem 1rem; }
+.confirmation { border-left: 4px solid #2e7d32; background: #edf7ee; padding: .25rem 1rem; }
+.etapes { color: #555; }
+.agents-nav ul { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; padding: 0; \
+list-style: none; }
+table { border-collapse: collapse; width: 100%; background: #fff; }
+th, td { border: 1px solid #ddd; padding: .4rem .6rem; text-align: left; }
 """
 
 HEAVY_CSS = """/* Découvrir Valmont: a display font loaded whole, and a carousel. */
@@ -768,38 +909,38 @@ CAROUSEL_JS = """// Découvrir Valmont: carousel advancing every 5 s, with previ
 """
 
 
-def write_text(relative: str, text: str) -> None:
-    target = SITE / relative
+def write_text(site: Path, relative: str, text: str) -> None:
+    target = site / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
 
 
-def build_images() -> None:
-    (SITE / "img" / "actualites").mkdir(parents=True, exist_ok=True)
-    (SITE / "img" / "vignettes").mkdir(parents=True, exist_ok=True)
-    (SITE / "img" / "partenaires").mkdir(parents=True, exist_ok=True)
-    landscape(1280, 480, 3, 0.05).save(SITE / "img" / "accueil-moselle.jpg", quality=78,
+def build_images(site: Path) -> None:
+    (site / "img" / "actualites").mkdir(parents=True, exist_ok=True)
+    (site / "img" / "vignettes").mkdir(parents=True, exist_ok=True)
+    (site / "img" / "partenaires").mkdir(parents=True, exist_ok=True)
+    landscape(1280, 480, 3, 0.05).save(site / "img" / "accueil-moselle.jpg", quality=78,
                                        optimize=True, progressive=True)
     for article in ARTICLES:
         picture = landscape(800, 450, article.seed, 0.04)
-        picture.save(SITE / "img" / "actualites" / f"{article.slug}.webp", quality=70, method=6)
+        picture.save(site / "img" / "actualites" / f"{article.slug}.webp", quality=70, method=6)
         picture.resize((400, 225), Image.Resampling.LANCZOS).save(
-            SITE / "img" / "vignettes" / f"{article.slug}.webp", quality=70, method=6)
+            site / "img" / "vignettes" / f"{article.slug}.webp", quality=70, method=6)
     for number, seed in ((1, 51), (2, 52), (3, 53)):
-        landscape(2600, 1730, seed, 0.035).save(SITE / "img" / f"carrousel-{number}.jpg",
+        landscape(2600, 1730, seed, 0.035).save(site / "img" / f"carrousel-{number}.jpg",
                                                quality=88)
-    town_map(1400, 900).save(SITE / "img" / "plan-valmont.png")
+    town_map(1400, 900).save(site / "img" / "plan-valmont.png")
     frames = banner_frames(720, 120, "Fête de la Mirabelle – 29 et 30 août")
-    frames[0].save(SITE / "img" / "fete-mirabelle.gif", save_all=True, append_images=frames[1:],
+    frames[0].save(site / "img" / "fete-mirabelle.gif", save_all=True, append_images=frames[1:],
                    duration=160, loop=0)
     for number, name in enumerate(PARTNERS, start=1):
-        partner_logo(number, name).save(SITE / "img" / "partenaires" / f"partenaire-{number}.png")
+        partner_logo(number, name).save(site / "img" / "partenaires" / f"partenaire-{number}.png")
 
 
-def build_documents() -> None:
-    (SITE / "documents").mkdir(parents=True, exist_ok=True)
+def build_documents(site: Path) -> None:
+    (site / "documents").mkdir(parents=True, exist_ok=True)
     write_pdf(
-        SITE / "documents" / "deliberations-2026-10.pdf",
+        site / "documents" / "deliberations-2026-10.pdf",
         f"Ville de {COMMUNE} – Conseil municipal du 13 octobre 2026",
         [
             "Relevé des délibérations (commune fictive, document de démonstration).",
@@ -816,10 +957,10 @@ def build_documents() -> None:
     )
 
 
-def build_font() -> None:
-    (SITE / "fonts").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(FONT_SOURCE, SITE / "fonts" / FONT_SOURCE.name)
-    shutil.copyfile(FONT_LICENCE_SOURCE, SITE / "fonts" / "LICENCE-DejaVu.txt")
+def build_font(site: Path) -> None:
+    (site / "fonts").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(FONT_SOURCE, site / "fonts" / FONT_SOURCE.name)
+    shutil.copyfile(FONT_LICENCE_SOURCE, site / "fonts" / "LICENCE-DejaVu.txt")
 
 
 def page_list() -> list[tuple[str, str]]:
@@ -830,63 +971,86 @@ def page_list() -> list[tuple[str, str]]:
         *[(f"actualites/{a.slug}.html", a.title) for a in ARTICLES],
         ("agenda.html", "Agenda"),
         ("demarches.html", "Démarches"),
+        (ETAT_CIVIL_PAGE, ETAT_CIVIL_TITLE),
         ("conseil-municipal.html", "Conseil municipal"),
         ("decouvrir-valmont.html", "Découvrir Valmont"),
         ("ecoconception.html", "Déclaration d'écoconception"),
         ("accessibilite.html", "Accessibilité"),
         ("mentions-legales.html", "Mentions légales"),
         ("plan-du-site.html", "Plan du site"),
+        (LOGIN_FILE.lstrip("/"), "Espace agents (connexion)"),
     ]
     return pages
 
 
-def build_pages() -> None:
-    write_text("index.html", home_page())
-    write_text("actualites.html", news_page())
+def build_pages(site: Path) -> None:
+    write_text(site, "index.html", home_page())
+    write_text(site, "actualites.html", news_page())
     for article in ARTICLES:
-        write_text(f"actualites/{article.slug}.html", article_page(article))
-    write_text("agenda.html", agenda_page())
-    write_text("demarches.html", procedures_page())
-    write_text("conseil-municipal.html", council_page())
-    write_text("decouvrir-valmont.html", heavy_page())
-    write_text("ecoconception.html", ecodesign_page())
-    write_text("accessibilite.html", accessibility_page())
-    write_text("mentions-legales.html", legal_page())
-    write_text("plan-du-site.html", sitemap_page(page_list()))
-    write_text("css/style.css", STYLE_CSS)
-    write_text("css/decouvrir.css", HEAVY_CSS)
-    write_text("js/carrousel.js", CAROUSEL_JS)
+        write_text(site, f"actualites/{article.slug}.html", article_page(article))
+    write_text(site, "agenda.html", agenda_page())
+    write_text(site, "demarches.html", procedures_page())
+    write_text(site, ETAT_CIVIL_PAGE, etat_civil_page())
+    write_text(site, LOGIN_FILE.lstrip("/"), agents_login_page())
+    write_text(site, "conseil-municipal.html", council_page())
+    write_text(site, "decouvrir-valmont.html", heavy_page())
+    write_text(site, "ecoconception.html", ecodesign_page())
+    write_text(site, "accessibilite.html", accessibility_page())
+    write_text(site, "mentions-legales.html", legal_page())
+    write_text(site, "plan-du-site.html", sitemap_page(page_list()))
+    write_text(site, "css/style.css", STYLE_CSS)
+    write_text(site, "css/decouvrir.css", HEAVY_CSS)
+    write_text(site, "js/carrousel.js", CAROUSEL_JS)
     urls = "\n".join(f"  <url><loc>{{base}}/{path.removesuffix('index.html')}</loc></url>"
                      for path, _ in page_list())
-    write_text("sitemap.xml", '<?xml version="1.0" encoding="UTF-8"?>\n'
+    write_text(site, "sitemap.xml", '<?xml version="1.0" encoding="UTF-8"?>\n'
                '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
                f"{urls}\n</urlset>\n")
-    write_text("robots.txt",
-               "User-agent: *\nDisallow: /recherche\n\nSitemap: {base}/sitemap.xml\n")
-    write_text("README.txt", README)
+    write_text(site, "robots.txt",
+               f"User-agent: *\nDisallow: {SEARCH_PATH}\n\nSitemap: {{base}}/sitemap.xml\n")
+    write_text(site, "README.txt", README)
 
 
-README = """Site de démonstration d'ecoaudit : Ville de Valmont-sur-Moselle (commune fictive).
+README = f"""Site de démonstration d'ecoaudit : Ville de Valmont-sur-Moselle (commune fictive).
 
 Generated by benchmarks/build_demo_site.py (run it again to rebuild; output is deterministic).
-sitemap.xml and robots.txt contain the placeholder {base}: whoever serves the site replaces it
+sitemap.xml and robots.txt contain the placeholder {{base}}: whoever serves the site replaces it
 with its origin (e.g. http://127.0.0.1:8123) without a trailing slash.
 decouvrir-valmont.html is heavy on purpose; demarches.html is lean.
 The font in fonts/ is DejaVu Serif Bold (Bitstream Vera licence, fonts/LICENCE-DejaVu.txt).
 Images are drawings generated with Pillow. The PDF is generated by the same script.
+
+Dynamic parts, answered by the demo server (src/ecoaudit/demo/server.py and dynamic.py), not by
+files; the static pages and links that lead to them are generated with the rest:
+- /recherche?q=... : the search (the form is on demarches.html); robots.txt disallows it.
+- the démarche "Demande d'acte d'état civil": demarches/etat-civil.html presents it, then
+  /demarches/etat-civil/etape-1, /etape-2 and /confirmation (answers kept in a server-side
+  session, cookie valmont_session; a later step reached too early redirects to step 1).
+- the espace agents: the login form agents/connexion.html (POST to /agents/connexion), then
+  /agents/, /agents/annuaire.html, /agents/notes-de-service.html, /agents/planning.html (only
+  with a session, else a redirect to /agents/connexion) and /agents/deconnexion.
+  Demo account (a fictional commune, not a secret): {AGENT_USERNAME} / {AGENT_PASSWORD}
+The journeys that play these pages are in src/ecoaudit/demo/journeys/.
 """
 
 
-def main() -> None:
-    if SITE.exists():
-        shutil.rmtree(SITE)
-    SITE.mkdir(parents=True)
-    build_pages()
-    build_images()
-    build_documents()
-    build_font()
-    total = sum(path.stat().st_size for path in SITE.rglob("*") if path.is_file())
-    print(f"Demo site written to {SITE}: {total / 1e6:.2f} MB")
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=SITE, metavar="DIR",
+                        help=f"folder to write the site to, emptied first (default: {SITE})")
+    out = parser.parse_args(argv).out
+    if out.exists():
+        if any(out.iterdir()) and not (out / "README.txt").is_file():
+            parser.error(f"{out} is not empty and holds no README.txt of a demo site: "
+                         "not emptying it")
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    build_pages(out)
+    build_images(out)
+    build_documents(out)
+    build_font(out)
+    total = sum(path.stat().st_size for path in out.rglob("*") if path.is_file())
+    print(f"Demo site written to {out}: {total / 1e6:.2f} MB")
 
 
 if __name__ == "__main__":
