@@ -108,7 +108,8 @@ def _start_url(value: Any, source: str, base_url: str | None) -> str:
     if isinstance(value, str) and value.startswith("/") and base_url is None:
         raise ConfigError(
             f"{source}: start_url {show(value)} is a path but there is no site to resolve it "
-            "against; write a full http(s) URL."
+            "against; write a full http(s) URL, or give the site (--base-url URL, or the "
+            "journey in a site of sites.toml)."
         )
     url = _url(value, base_url or "")
     if url is None:

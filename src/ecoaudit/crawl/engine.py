@@ -128,6 +128,8 @@ def site_measure_options(site: SiteConfig, base: MeasureOptions,
     options.allowed_hosts = list(site.allowed_hosts)
     options.allow_private = site.allow_private_addresses
     options.user_agent_token = site.user_agent
+    options.devices = list(site.devices or [base.device])
+    options.device = options.devices[0]
     return options
 
 
@@ -226,7 +228,10 @@ class SiteCrawl:
                       "concurrency": self.concurrency,
                       "max_concurrency_per_host": site.max_concurrency_per_host,
                       "min_delay": site.min_delay, "start_urls": site.start_urls,
-                      "consent": site.consent},
+                      "consent": site.consent, "devices": self.devices,
+                      "repeat": site.repeat,
+                      "journeys": [journey.name for journey in site.journeys],
+                      "login": site.login.name if site.login else None},
             protocol=self.session.protocol().__dict__,
             tool_version=__version__, formula_version=ecoindex.FORMULA_VERSION,
             browser_version=self.session.browser_version,

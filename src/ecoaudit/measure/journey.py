@@ -184,6 +184,10 @@ class JourneyPlayer:
             self._fail(None, f"the start URL {self.journey.start_url} could not be loaded: "
                        f"{describe_navigation_error(error, self.options.timeout)}")
             return
+        status = self.document.status if self.document is not None else None
+        if status is not None and status >= 400:
+            self._fail(None, f"the start URL {self.journey.start_url} answered HTTP {status}")
+            return
         for index, step in enumerate(self.journey.steps, start=1):
             try:
                 await self._play_step(page, step)

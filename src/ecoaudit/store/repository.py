@@ -657,9 +657,12 @@ def _get_run(session: Session, run_id: int, *, lock: bool = False) -> Run:
 
 
 def _counts(session: Session, run_id: int) -> tuple[int, int, int]:
-    """Pages measured and failed (the first sample of each: repeats add no page; journey steps
-    are not pages of the crawl), documents."""
-    first = (Page.run_id == run_id, Page.sample == 1, Page.journey == "")
+    """Pages measured and failed (the first sample in the run's first device profile: repeats
+    and other profiles add no page; journey steps are not pages of the crawl), documents."""
+    first_device = session.scalar(sa.select(Page.device).where(Page.run_id == run_id)
+                                  .order_by(Page.id).limit(1)) or "desktop"
+    first = (Page.run_id == run_id, Page.sample == 1, Page.journey == "",
+             Page.device == first_device)
     ok = session.scalar(sa.select(sa.func.count(Page.id)).where(*first, Page.error.is_(None)))
     failed = session.scalar(
         sa.select(sa.func.count(Page.id)).where(*first, Page.error.is_not(None))

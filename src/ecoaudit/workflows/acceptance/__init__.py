@@ -92,7 +92,8 @@ async def discover_urls(site: SiteConfig, options: MeasureOptions) -> list[str]:
     """
     entries = await crawl_site_pages(site, options, concurrency=2)
     urls = [entry["url"] for entry in entries
-            if not entry.get("error") and entry.get("consent_state", "none") in ("none", "before")]
+            if not entry.get("error") and entry.get("source") != "journey"
+            and entry.get("consent_state", "none") in ("none", "before")]
     if not urls:
         first = entries[0] if entries else {"url": site.start_urls[0], "error": "no page found"}
         raise EcoauditError(f"The crawl of the site {site.name} measured no page ({first['url']}: "

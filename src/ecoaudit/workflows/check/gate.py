@@ -25,6 +25,7 @@ from ecoaudit.net.urls import UrlError, normalise
 from ecoaudit.pipeline import measure_and_score, page_entry
 from ecoaudit.scoring.budgets import Budget, BudgetCheck, evaluate_metrics, evaluate_page
 from ecoaudit.scoring.journeys import journey_totals
+from ecoaudit.scoring.repeats import group_samples, retained_entry
 from ecoaudit.store import Store
 from ecoaudit.workflows.journey import play_journeys
 
@@ -201,7 +202,8 @@ async def measure_pages(urls: list[str], options: MeasureOptions, *, concurrency
 async def measure_journeys(journeys: list[Journey], options: MeasureOptions, *,
                            site: SiteConfig | None = None) -> list[dict[str, Any]]:
     """Play journeys (once each) and return the entries of their measured and failed steps."""
-    outcome = await play_journeys(journeys, options, overrides=site.rules if site else None)
+    outcome = await play_journeys(journeys, options, overrides=site.rules if site else None,
+                                  site=site)
     return [entry for play in outcome.plays for entry in play.entries]
 
 
@@ -215,7 +217,9 @@ async def crawl_site_pages(site: SiteConfig, options: MeasureOptions, *,
     with tempfile.TemporaryDirectory(prefix="ecoaudit-check-") as folder, \
             Store.open(str(Path(folder) / "check.db")) as store:
         (result,) = await crawl_sites([site], store, options, concurrency=concurrency)
-        entries = store.run_pages(result.run_id)
+        # One verdict per page, device and journey step: the median of its samples.
+        entries = [retained_entry(group) for group in group_samples(
+            store.run_pages(result.run_id))]
     if not entries:
         reason = result.reason or "no page was found"
         entries = [{"url": site.start_urls[0], "error": f"the crawl {result.status}: {reason}",
@@ -283,7 +287,8 @@ def verdict_text(result: GateResult, *, max_resources: int = 5) -> str:
         status = "FAILED" if page.broken else "PASSED"
         lines.append(f"{status}  {page.label}  (EcoIndex {score.get('score')} "
                      f"{score.get('grade')}, {_format(score.get('size_kb'))} KB, "
-                     f"{score.get('requests')} requests, {score.get('nodes')} nodes)")
+                     f"{score.get('requests')} requests"
+                     + (f", {score['nodes']} nodes)" if score.get("nodes") is not None else ")"))
         for check in page.checks:
             lines.append("  " + check_line(check))
             if check.passed is False:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecoaudit.config import adhoc_site
+from ecoaudit.config import SiteConfig, adhoc_site
 from ecoaudit.crawl.engine import site_measure_options
 from ecoaudit.export import jsondoc
 from ecoaudit.measure import BrowserSession, MeasureOptions
@@ -38,13 +38,17 @@ class JourneysOutcome:
 async def play_journeys(journeys: Sequence[Journey], base: MeasureOptions, *,
                         devices: Sequence[str] = (), repeat: int = 1,
                         overrides: dict[str, dict] | None = None,
-                        store: Store | None = None) -> JourneysOutcome:
-    """Play each journey in each device, `repeat` times (interleaved), in fresh contexts."""
+                        store: Store | None = None,
+                        site: SiteConfig | None = None) -> JourneysOutcome:
+    """Play each journey in each device, `repeat` times (interleaved), in fresh contexts; with
+    `site`, with its access settings (headers, cookies, hosts), else as an ad-hoc site of the
+    journey's start URL."""
     outcome = JourneysOutcome()
+    given_site = site
     async with BrowserSession(base) as session:
         outcome.browser = session.browser_description
         for journey in journeys:
-            site = adhoc_site(journey.start_url)
+            site = given_site or adhoc_site(journey.start_url)
             session.options = site_measure_options(site, base, base.timeout)
             pipeline = PagePipeline(session, overrides=overrides,
                                     first_party_hosts=site.site_hosts)
