@@ -65,11 +65,13 @@ def playwright_descriptors() -> dict[str, dict[str, Any]]:
     return found
 
 
-def check_device_name(name: str) -> str:
-    """`name` if it names a profile; else UnknownDevice with the nearest names."""
+def check_device_name(name: str, descriptors: dict[str, dict[str, Any]] | None = None) -> str:
+    """`name` if it names a profile; else UnknownDevice with the nearest names
+    (`descriptors`: Playwright's, when already at hand; else read from its driver)."""
     if name == DESKTOP or name in SHORT_NAMES:
         return name
-    descriptors = playwright_descriptors()
+    if descriptors is None:
+        descriptors = playwright_descriptors()
     if name in descriptors:
         return name
     near = difflib.get_close_matches(name, [DESKTOP, *SHORT_NAMES, *descriptors], n=3)
@@ -81,11 +83,11 @@ def check_device_name(name: str) -> str:
 def device_profile(name: str, descriptors: dict[str, dict[str, Any]] | None = None
                    ) -> DeviceProfile:
     """The profile of a device name (`descriptors`: Playwright's, when already at hand)."""
-    check_device_name(name)
     if name == DESKTOP:
         return DeviceProfile(name)
     if descriptors is None:
         descriptors = playwright_descriptors()
+    check_device_name(name, descriptors)
     descriptor = descriptors[SHORT_NAMES.get(name, name)]
     viewport = descriptor.get("viewport") or {}
     screen = descriptor.get("screen") or viewport

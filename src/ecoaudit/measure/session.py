@@ -45,7 +45,7 @@ from ecoaudit.measure.browser import (
     find_full_chromium,
     launch_options,
 )
-from ecoaudit.measure.devices import DESKTOP, DeviceProfile, device_profile
+from ecoaudit.measure.devices import DeviceProfile, device_profile
 from ecoaudit.measure.events import PageEvents
 from ecoaudit.measure.facts import (
     apply_facts,
@@ -228,11 +228,6 @@ class BrowserSession:
         protocol.mobile = profile.is_mobile
         protocol.user_agent = self.user_agent_of(profile)
         return protocol
-
-    @property
-    def user_agent(self) -> str | None:
-        """The User-Agent sent (desktop): the option, else the browser's own and our token."""
-        return self.user_agent_of(self.profile(DESKTOP))
 
     def user_agent_of(self, profile: DeviceProfile) -> str | None:
         """The User-Agent sent with a profile: the option, else the device's (or the browser's

@@ -12,7 +12,7 @@ from typing import Any
 
 from playwright.async_api import StorageState
 
-from ecoaudit.capture import Capture
+from ecoaudit.capture import Capture, Protocol
 from ecoaudit.measure.journey import JourneyResult, play_journey
 from ecoaudit.measure.journey_steps import Journey
 from ecoaudit.pipeline.page import PagePipeline, page_entry
@@ -41,7 +41,7 @@ class JourneyRun:
         return self.result.ok
 
 
-def failed_step_capture(result: JourneyResult, device_protocol: Any) -> Capture | None:
+def failed_step_capture(result: JourneyResult, device_protocol: Protocol) -> Capture | None:
     """The row of the step that ended a journey early (None when it ended well)."""
     if result.ok:
         return None

@@ -24,7 +24,6 @@ from ecoaudit.capture import Capture
 from ecoaudit.export import jsondoc
 from ecoaudit.measure import BrowserSession, MeasureOptions, Pacing
 from ecoaudit.scoring import ScoredPage, score_page
-from ecoaudit.scoring.repeats import Samples
 
 # Where a sample's screenshot goes: (page number from 1, device, sample from 1) -> path or None.
 ScreenshotPath = Callable[[int, str, int], Path | None]
@@ -53,11 +52,6 @@ class PageSamples:
         """The JSON entry of each sample, numbered from 1."""
         return [page_entry(page, {"sample": number})
                 for number, page in enumerate(self.pages, start=1)]
-
-    @property
-    def samples(self) -> Samples:
-        """Their EcoIndex figures: the retained (median) one, the spread, instability."""
-        return Samples([entry["ecoindex"] for entry in self.entries])
 
 
 class PagePipeline:

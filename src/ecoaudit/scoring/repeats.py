@@ -9,6 +9,7 @@ flagged unstable: its figures then need more samples, or a look at what changes.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from statistics import median
 from typing import Any
@@ -21,7 +22,8 @@ UNSTABLE_SCORE_RANGE = 5
 
 @dataclass
 class Samples:
-    """The EcoIndex figures of each measurement of one page (None: that one failed)."""
+    """The EcoIndex figures of each measurement of one page (None: that one failed), read once
+    all are measured."""
 
     figures: list[dict[str, Any] | None]
 
@@ -43,7 +45,7 @@ class Samples:
             raise ValueError(f"measurement {index} failed: it has no figures")
         return figures
 
-    @property
+    @functools.cached_property
     def spread(self) -> dict[str, dict[str, float]]:
         """min, median, max and range of the score and its inputs over the measurements."""
         result = {}

@@ -9,6 +9,7 @@ the evidence; the spread over all samples is reported beside it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,15 +35,16 @@ class PageRuns:
     def captures(self) -> list[Capture]:
         return [page.capture for page in self.group.pages]
 
-    @property
+    @functools.cached_property
     def entries(self) -> list[dict[str, Any]]:
+        """The JSON entry of each run (built once: the verdict reads them many times)."""
         return self.group.entries
 
     @property
     def screenshots(self) -> list[Path | None]:
         return self.group.screenshots
 
-    @property
+    @functools.cached_property
     def samples(self) -> Samples:
         return Samples([entry.get("ecoindex") for entry in self.entries])
 
