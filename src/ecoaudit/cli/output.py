@@ -10,6 +10,7 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
+from ecoaudit.export import jsondoc
 from ecoaudit.metrics.ecoindex import GRADE_COLOURS
 
 console = Console()
@@ -27,7 +28,7 @@ def print_pages_table(entries: list[dict], title: str | None = None) -> None:
         table.add_column(name, justify=justify, overflow="fold")
     for entry in entries:
         score = entry.get("ecoindex")
-        label = page_label(entry)
+        label = jsondoc.entry_label(entry)
         if score is None:
             table.add_row(Text(label), Text("-"), "-", "-", "-", Text("failed", style="red"))
             continue
@@ -35,18 +36,6 @@ def print_pages_table(entries: list[dict], title: str | None = None) -> None:
         table.add_row(Text(label), grade, score_cell(entry), f"{score['size_kb']:.1f}",
                       str(score["requests"]), str(score["nodes"]))
     console.print(table)
-
-
-def page_label(entry: dict) -> str:
-    """The page's URL, or its journey step, with its consent state and device when not plain."""
-    label = entry["url"]
-    if entry.get("journey"):
-        label = f"{entry['journey']} #{entry.get('step_index')} {entry.get('step')}: {label}"
-    if entry.get("consent_state") not in (None, "none"):
-        label += f" [{entry['consent_state']}]"
-    if entry.get("device") not in (None, "desktop"):
-        label += f" [{entry['device']}]"
-    return label
 
 
 def score_cell(entry: dict) -> Text:

@@ -60,6 +60,20 @@ def page_entry(
     return entry
 
 
+def entry_label(entry: dict[str, Any]) -> str:
+    """A page entry in one line: its URL (after its journey step, if it is one), with its
+    consent state and device profile when they are not the plain ones."""
+    label = entry["url"]
+    if entry.get("journey") and entry.get("step_index"):
+        label = f"journey {entry['journey']} step {entry['step_index']} " \
+            f"({entry.get('step')}): {label}"
+    if entry.get("consent_state") not in (None, "none"):
+        label += f" [{entry['consent_state']}]"
+    if entry.get("device") not in (None, "desktop"):
+        label += f" [{entry['device']}]"
+    return label
+
+
 def build_document(
     pages: list[dict[str, Any]],
     protocol: Protocol | dict | None,

@@ -19,6 +19,7 @@ from typing import Any
 
 from ecoaudit.config import SiteConfig
 from ecoaudit.crawl.engine import crawl_sites
+from ecoaudit.export import jsondoc
 from ecoaudit.measure import MeasureOptions
 from ecoaudit.measure.journey_steps import Journey
 from ecoaudit.net.urls import UrlError, normalise
@@ -47,15 +48,7 @@ class PageVerdict:
 
     @property
     def label(self) -> str:
-        entry = self.entry
-        label = self.url
-        if entry.get("journey") and entry.get("step_index"):
-            label = f"journey {entry['journey']} step {entry['step_index']} " \
-                f"({entry.get('step')}): {label}"
-        state = entry.get("consent_state")
-        device = entry.get("device")
-        return label + (f" [{state}]" if state not in (None, "none") else "") + (
-            f" [{device}]" if device not in (None, "desktop") else "")
+        return jsondoc.entry_label({**self.entry, "url": self.url})
 
     @property
     def broken(self) -> list[BudgetCheck]:
