@@ -20,6 +20,7 @@ from ecoaudit.net.urls import (
     check_scheme,
     normalise,
 )
+from ecoaudit.scoring.size_categories import CATEGORY_IDS, UnknownSizeCategory, parse_category
 
 GROUPS = ("own", "benchmark", "partner")
 
@@ -224,6 +225,26 @@ def _optional_positive_int(value: Any) -> int | None:
     return None if value is None else _positive_int(value)
 
 
+def _population(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise Invalid("a number of inhabitants, a positive integer such as 120000")
+    return value
+
+
+def _size_category(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str):
+            raise UnknownSizeCategory(value)
+        return parse_category(value)
+    except UnknownSizeCategory:
+        choices = ", ".join(f'"{category_id}"' for category_id in CATEGORY_IDS)
+        raise Invalid(f"one of the size categories {choices}") from None
+
+
 def _env_template(value: Any) -> str:
     if not isinstance(value, str):
         raise Invalid("a string")
@@ -320,6 +341,8 @@ SCHEMA: dict[str, _Key] = {
     "targets": _Key(_table, {}),
     "rules": _Key(_table_of_tables, {}),
     "page_views_per_year": _Key(_optional_positive_int, None),
+    "population": _Key(_population, None, in_defaults=False),
+    "category": _Key(_size_category, None, in_defaults=False),
     "headers": _Key(_headers, {}),
     "cookies": _Key(_cookies, {}),
     "basic_auth": _Key(_basic_auth, None),

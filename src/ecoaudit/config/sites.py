@@ -27,6 +27,7 @@ from ecoaudit.net.urls import (
     UrlError,
     host_key,
 )
+from ecoaudit.scoring.size_categories import size_category_of
 
 REDACTED = "***"
 
@@ -64,6 +65,8 @@ class SiteConfig:
     targets: dict[str, Any] = field(default_factory=dict)
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     page_views_per_year: int | None = None
+    population: int | None = None  # inhabitants of the collectivité the site serves
+    category: str | None = None  # a size category id, as written (see scoring.size_categories)
     headers: dict[str, str] = field(default_factory=dict, repr=False)
     cookies: dict[str, str] = field(default_factory=dict, repr=False)
     basic_auth: dict[str, str] | None = field(default=None, repr=False)
@@ -83,6 +86,11 @@ class SiteConfig:
     def site_hosts(self) -> list[str]:
         """The site's own hosts: the allowed hosts, then the extra first-party hosts."""
         return [*self.allowed_hosts, *self.first_party_hosts]
+
+    @property
+    def size_category(self) -> str | None:
+        """The site's size category id: `category` when written, else its population's."""
+        return size_category_of(self.population, self.category)
 
     def in_scope(self, url: str) -> bool:
         """Whether a URL's host (and port) is one of the allowed hosts."""

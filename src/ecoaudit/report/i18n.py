@@ -12,6 +12,7 @@ from typing import Any
 
 from ecoaudit.errors import EcoauditError
 from ecoaudit.rules.messages import message_table, render_or, render_text
+from ecoaudit.scoring.size_categories import UnknownSizeCategory, category_by_id
 
 LANGUAGES = ("fr", "en")
 
@@ -53,6 +54,16 @@ class Translator:
             return "–"
         key = f"{prefix}{value}"
         return self._messages[key] if key in self._messages else str(value)
+
+    def size_category(self, category_id: str | None) -> str:
+        """The wording of a size category ("100k-250k": "De 100 000 à 249 999 habitants"); that
+        of an unknown size for None; the id itself when it names no category."""
+        if category_id is None:
+            return self._messages["size_unknown"]
+        try:
+            return category_by_id(category_id).label(self.lang)
+        except UnknownSizeCategory:
+            return category_id
 
     def message(self, found: Any, fallback: str | None = None) -> str:
         """A stored message ({"key", "params"}) in this language; `fallback` (the text stored

@@ -44,6 +44,10 @@ class ConfiguredSite(Protocol):
     @property
     def page_views_per_year(self) -> int | None: ...
     @property
+    def population(self) -> int | None: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
     def budgets(self) -> Mapping[str, Any]: ...
     @property
     def targets(self) -> Mapping[str, Any]: ...
@@ -142,7 +146,8 @@ def _viewports(store: Store, data: RunData, entries: list[dict[str, Any]]) -> No
 def _settings_of(
     config_site: ConfiguredSite | None, stored: dict[str, Any] | None
 ) -> dict[str, Any]:
-    """Budgets, targets, page views, title and base URL: from sites.toml, else the stored copy."""
+    """Budgets, targets, page views, size, title and base URL: from sites.toml, else the stored
+    copy."""
     if config_site is not None:
         return {
             "title": config_site.title,
@@ -150,6 +155,8 @@ def _settings_of(
             "budgets": dict(config_site.budgets),
             "targets": config_site.targets,
             "page_views_per_year": config_site.page_views_per_year,
+            "population": config_site.population,
+            "category": config_site.category,
             "base_url": config_site.start_urls[0] if config_site.start_urls else None,
         }
     snapshot = (stored or {}).get("config") or {}
@@ -160,6 +167,8 @@ def _settings_of(
         "budgets": snapshot.get("budgets") or {},
         "targets": snapshot.get("targets") or [],
         "page_views_per_year": snapshot.get("page_views_per_year"),
+        "population": snapshot.get("population"),
+        "category": snapshot.get("category"),
         "base_url": start_urls[0] if start_urls else None,
     }
 
@@ -173,6 +182,7 @@ def _runs_of(store: Store, name: str) -> list[RunData]:
             entries = store.run_pages(run["id"])
             data = run_data(run, entries)
             _viewports(store, data, entries)
+            data.duplicates = store.run_duplicates(run["id"])
         else:
             data = run_data(run, [summary_entry(s) for s in store.page_summaries(run["id"])])
         loaded.append(data)

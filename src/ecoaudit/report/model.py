@@ -29,6 +29,9 @@ class RunData:
     journeys: list[dict[str, Any]] = field(default_factory=list)
     samples: int = 1  # the highest sample number of the run (repeat = N)
     viewports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The URLs the crawl set aside as copies of another page (`Store.run_duplicates`: url,
+    # duplicate_of, reason), read for the latest run only; they are in none of the figures.
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def started_at(self) -> datetime | None:
@@ -55,6 +58,8 @@ class SiteData:
     in_config: bool = True
     base_url: str | None = None
     page_views_per_year: int | None = None
+    population: int | None = None  # inhabitants of the collectivité, when declared
+    category: str | None = None  # its size category id, when written (scoring.size_categories)
     budgets: dict[str, Any] = field(default_factory=dict)
     targets: list[dict[str, Any]] | dict[str, Any] = field(default_factory=list)
     runs: list[RunData] = field(default_factory=list)
