@@ -50,12 +50,12 @@ def test_query_strings_are_kept_and_tracking_parameters_dropped() -> None:
 
 
 def test_exclude_patterns_refuse_and_include_patterns_restrict() -> None:
-    frontier = Frontier(site(exclude=[r"/admin/", r"\?print=1"], include=[r"/actus/"]))
+    frontier = Frontier(site(exclude=[r"/admin/", r"\?mode=print"], include=[r"/actus/"]))
     assert frontier.add(BASE + "/", 0, "start")  # start URLs do not need to match include
     assert frontier.add(BASE + "/actus/2025/fete.html", 1, "link")
     assert not frontier.add(BASE + "/agenda/", 1, "link")
     assert not frontier.add(BASE + "/actus/admin/", 1, "link")
-    assert not frontier.add(BASE + "/actus/x?print=1", 1, "link")
+    assert not frontier.add(BASE + "/actus/x?mode=print", 1, "link")
     assert dict(frontier.refused) == {"not_included": 1, "excluded": 2}
 
 

@@ -16,7 +16,8 @@ from ecoaudit.store.migrate import alembic_config, head_revision
 from ecoaudit.store.models import Base
 from store_samples import sample_capture
 
-TABLES = {"sites", "runs", "pages", "captures", "findings", "documents", "alembic_version"}
+TABLES = {"sites", "runs", "pages", "captures", "findings", "documents", "duplicates",
+          "alembic_version"}
 
 
 def test_migrations_create_every_table_in_an_empty_database(store_url: str) -> None:

@@ -189,6 +189,9 @@ class Capture:
     content_type: str | None = None
     title: str | None = None
     lang: str | None = None
+    # The page's <link rel="canonical" href>, absolute (resolved against the document's URL), as
+    # written: None when the page names none, or in captures older than this field.
+    canonical_url: str | None = None
     error: str | None = None  # why the page could not be measured; None when it was
     nodes: int | None = None  # DOM elements as EcoIndex counts them
     # SHA-256 of the page's HTML as served: two URLs serving the same bytes are the same page.

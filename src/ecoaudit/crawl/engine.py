@@ -21,12 +21,13 @@ from ecoaudit import __version__
 from ecoaudit.capture import Capture
 from ecoaudit.config import SiteConfig
 from ecoaudit.crawl import documents
+from ecoaudit.crawl.dedup import CANONICAL, REDIRECT, SAME_CONTENT, canonical_duplicate
 from ecoaudit.crawl.frontier import Frontier, QueuedUrl
 from ecoaudit.crawl.login import LoginState
 from ecoaudit.measure import BrowserSession, MeasureOptions, Pacing
 from ecoaudit.metrics import ecoindex
 from ecoaudit.net.httpfetch import site_client
-from ecoaudit.net.urls import UrlError, politeness_key
+from ecoaudit.net.urls import UrlError, normalise, politeness_key
 from ecoaudit.pipeline import PagePipeline
 from ecoaudit.pipeline.journeys import run_journey
 from ecoaudit.rules import evaluate_site
@@ -99,6 +100,11 @@ class CrawlStore(PageRecorder, Protocol):
     def record_site_findings(self, run_id: int, findings: list[dict]) -> object: ...
 
     def record_document(self, run_id: int, *, url: str, **fields: Any) -> object: ...
+
+    def record_duplicate(self, run_id: int, *, url: str, duplicate_of: str,
+                         reason: str) -> object: ...
+
+    def run_duplicates(self, run_id: int) -> list[dict[str, Any]]: ...
 
 
 def site_measure_options(site: SiteConfig, base: MeasureOptions,
@@ -255,10 +261,23 @@ class SiteCrawl:
                 self.frontier.add_links(capture.links, depth + 1, capture.final_url)
                 if (key := _content_key(capture)) is not None and capture.final_url is not None:
                     self._page_with_content.setdefault(key, capture.final_url)
+        await self._restore_duplicates()
         self.progress.done = len({page["url"] for page in pages})
         self.progress.failed = len({page["url"] for page in pages if page["error"]})
         self._documents_done = await asyncio.to_thread(self.store.measured_documents,
                                                        self.open_run_id)
+
+    async def _restore_duplicates(self) -> None:
+        """The URLs an interrupted run set aside are not visited again; the pages their canonical
+        links named are queued again (at the deepest level: their depth is not stored), in case
+        the interruption came before they were measured."""
+        duplicates = await asyncio.to_thread(self.store.run_duplicates, self.open_run_id)
+        self.frontier.resume_from(duplicate["url"] for duplicate in duplicates)
+        self.duplicates = len(duplicates)
+        for duplicate in duplicates:
+            if duplicate["reason"] == CANONICAL:
+                self.frontier.set_aside(duplicate["url"])
+                self.frontier.add(duplicate["duplicate_of"], self.site.max_depth, CANONICAL)
 
     async def _record_site_findings(self) -> None:
         """Judge the site-scope rules on every measured page of the run (before consent)."""
@@ -322,11 +341,9 @@ class SiteCrawl:
         if item.source != "start" and _not_a_page(first):
             await self._record_linked_file(item, first)
             return
-        if first.final_url and not self.frontier.mark_done(item.url, first.final_url):
-            self.duplicates += 1
-            log.info("%s redirects to %s, already measured: skipped", item.url, first.final_url)
-            return
-        if self._same_content_as_earlier_page(item.url, first):
+        duplicate = self._duplicate_of(item, first)
+        if duplicate is not None:
+            await self._set_aside(item, first, *duplicate)
             return
         if first.final_url is None:
             self.frontier.mark_done(item.url)
@@ -345,19 +362,9 @@ class SiteCrawl:
         self.on_progress(self.progress)
 
     async def _measure(self, url: str, consent: str, pacing: Pacing, device: str) -> Capture:
-        """One measurement, logged in when the site has a login; a page that lands on the login
-        form (the session expired) is measured again after a new login."""
-        state = self.login.state
-        capture = await self.pipeline.measure(url, consent=consent, pacing=pacing,
-                                              device=device, storage_state=state)
-        if self.login.sent_back_to_form(url, capture) and await self.login.renew(state):
-            capture = await self.pipeline.measure(url, consent=consent, pacing=pacing,
-                                                  device=device, storage_state=self.login.state)
-        if self.login.sent_back_to_form(url, capture):
-            capture.error = capture.error or (
-                f"redirected to the login page {capture.final_url}: the session expired and "
-                "could not be renewed")
-        return capture
+        """One measurement, logged in when the site has a login (`LoginState.measure`)."""
+        return await self.login.measure(self.pipeline, url, consent=consent, pacing=pacing,
+                                        device=device)
 
     async def _measure_variants(self, item: QueuedUrl, url: str) -> None:
         """The page's other measurements: every other device profile, every other sample."""
@@ -391,19 +398,53 @@ class SiteCrawl:
                         self.journey_failures.append(f"journey {journey.name!r} ({device}) "
                                                      f"stopped: {played.result.error}")
 
-    def _same_content_as_earlier_page(self, url: str, capture: Capture) -> bool:
-        """Whether this URL served byte for byte the HTML of a page already measured in this
-        run on the same host (`/` and `/index.html`, `/a` and `/a/`): it is then not recorded a
-        second time, so that the site's figures count each page once."""
+    def _duplicate_of(self, item: QueuedUrl, capture: Capture) -> tuple[str, str] | None:
+        """(the page it copies, the reason) when the page first measured at `item` is a copy of
+        another page, to be set aside rather than kept; None to keep it. Records the page as
+        visited in the frontier (`mark_done`), and a kept page's HTML for later comparisons.
+
+        In order: a redirect to a page already measured; a canonical link to another page of the
+        site (`dedup.canonical_duplicate`), queued if it is new; the HTML of a page already
+        measured. A redirect to a page set aside for its canonical link is kept after all
+        (its canonical leads back here), without looking at that link again."""
+        final = capture.final_url
+        follow_canonical = True
+        if final and not self.frontier.mark_done(item.url, final):
+            if not self.frontier.is_set_aside(final):
+                return _normal(final, self.site.ignored_query_parameters), REDIRECT
+            follow_canonical = False
+        canonical = canonical_duplicate(capture, self.site) if follow_canonical else None
+        if canonical is not None and self.frontier.add_canonical(canonical, item.depth, item.url):
+            return canonical, CANONICAL
+        earlier = self._same_content_as_earlier_page(capture)
+        return (earlier, SAME_CONTENT) if earlier is not None else None
+
+    async def _set_aside(self, item: QueuedUrl, capture: Capture, duplicate_of: str,
+                         reason: str) -> None:
+        """Record `item` as a duplicate of `duplicate_of` instead of keeping its measurement (nor
+        measuring it in other devices or samples). A page set aside for its canonical link still
+        gives its links: they may lead where the canonical page's do not."""
+        self.duplicates += 1
+        log.info("%s is a duplicate of %s (%s): set aside", item.url, duplicate_of, reason)
+        await asyncio.to_thread(self.store.record_duplicate, self.open_run_id, url=item.url,
+                                duplicate_of=duplicate_of, reason=reason)
+        if reason == CANONICAL:
+            self.frontier.set_aside(capture.final_url or item.url)
+            async with self._changed:  # the canonical page may just have been queued
+                self._changed.notify_all()
+            await self._queue_links(item, capture.links)
+        self.progress.queued = self.frontier.pending
+        self.on_progress(self.progress)
+
+    def _same_content_as_earlier_page(self, capture: Capture) -> str | None:
+        """The final URL of a page already measured in this run on the same host whose HTML this
+        page served byte for byte (`/` and `/index.html`, `/a` and `/a/`), else None: such a page
+        is not recorded a second time, so that the site's figures count each page once."""
         key = _content_key(capture)
         if key is None or capture.final_url is None:  # a key implies a final URL
-            return False
+            return None
         earlier = self._page_with_content.setdefault(key, capture.final_url)
-        if earlier == capture.final_url:
-            return False
-        self.duplicates += 1
-        log.info("%s serves the same HTML as %s, already measured: skipped", url, earlier)
-        return True
+        return None if earlier == capture.final_url else earlier
 
     async def _queue_links(self, item: QueuedUrl, links: list) -> None:
         """Queue a page's links (one level deeper) and wake the workers waiting for work."""

@@ -2,7 +2,9 @@
 
 It knows nothing of browsers: the crawler feeds it start URLs, sitemap URLs and the links of each
 rendered page, takes URLs with `next()` (breadth first), and reports each measured page with
-`mark_done(requested, final)` so that pages reached through redirects are measured once.
+`mark_done(requested, final)` so that pages reached through redirects are measured once. A page
+set aside as a copy of another (`set_aside`, crawl/dedup.py) is not measured again either, and
+`add_canonical` queues the page it copies.
 Links to documents are not queued but recorded in `documents`, for `documents.inspect`.
 """
 
@@ -50,7 +52,7 @@ class QueuedUrl:
 
     url: str
     depth: int
-    source: str  # "start", "sitemap", "link", "redirect", ...
+    source: str  # "start", "sitemap", "link", "redirect", "canonical", ...
     parent: str | None = None
 
 
@@ -170,6 +172,7 @@ class Frontier:
         self._seen: set[str] = set()  # queued, in progress, measured or redirected-to
         self._done: set[str] = set()  # final URLs measured
         self._in_progress: set[str] = set()
+        self._set_aside: set[str] = set()  # final URLs of pages recorded as copies of another
         self._document_urls: set[str] = set()
         self._query_variants: dict[str, set[str]] = {}
         self._include = [re.compile(pattern) for pattern in site.include]
@@ -250,6 +253,32 @@ class Frontier:
                 url, text = link.url, getattr(link, "text", "")
             queued += self.add(url, depth, "link", parent=parent, link_text=text or "")
         return queued
+
+    def add_canonical(self, url: str, depth: int, parent: str | None) -> bool:
+        """Queue the canonical URL a page names (source "canonical", at the page's depth) unless
+        it was seen already. True when that page is, or will be, measured in this run: queued
+        now, or already queued, in progress or measured. False when it was refused (excluded,
+        robots.txt, page limit...) or was itself set aside as a copy: the page naming it is then
+        measured as itself, so that its content is measured once all the same."""
+        normal = _safe_normalise(url, self.site.ignored_query_parameters)
+        if normal is None or normal in self._set_aside:
+            return False
+        if normal in self._seen:
+            return True
+        return self.add(normal, depth, "canonical", parent=parent)
+
+    def set_aside(self, url: str) -> None:
+        """Record that the page at `url` (its final URL) was set aside as a copy of another: a
+        later canonical link to it is not followed (`add_canonical`), and a URL redirecting to
+        it measures it after all (`is_set_aside`)."""
+        normal = _safe_normalise(url, self.site.ignored_query_parameters)
+        if normal is not None:
+            self._seen.add(normal)
+            self._set_aside.add(normal)
+
+    def is_set_aside(self, url: str) -> bool:
+        """Whether `url` (normalised) was set aside as a copy of another page (`set_aside`)."""
+        return _safe_normalise(url, self.site.ignored_query_parameters) in self._set_aside
 
     def use_robots(self, policy: RobotsPolicy) -> None:
         """Apply a robots.txt policy to its origin (rules and Crawl-delay)."""

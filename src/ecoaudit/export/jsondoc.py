@@ -5,7 +5,7 @@ Its key names are a public interface (docs/json.md): later versions add keys, ne
     {"tool": {"name", "version"}, "protocol": {...}, "run": {...} | null,
      "pages": [{"url", "final_url", "status", "error", "ecoindex": {...}, "requests": [...],
                 "findings": [...], "co2": {...}, ...}],
-     "documents": [...]}
+     "documents": [...], "duplicates": [{"url", "duplicate_of", "reason", "recorded_at"}]}
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ def page_entry(
         "error": capture.error,
         "title": capture.title,
         "lang": capture.lang,
+        "canonical_url": capture.canonical_url,
         "content_type": capture.content_type,
         "redirect_chain": list(capture.redirect_chain),
         "consent_state": capture.protocol.consent,
@@ -80,8 +81,10 @@ def build_document(
     *,
     documents: list[dict] | None = None,
     run: dict | None = None,
+    duplicates: list[dict] | None = None,
 ) -> dict[str, Any]:
-    """The whole document, from page entries (see `page_entry`)."""
+    """The whole document, from page entries (see `page_entry`); `duplicates` are the URLs a
+    crawl set aside as copies of another page (`Store.run_duplicates`)."""
     if isinstance(protocol, Protocol):
         protocol = dataclasses.asdict(protocol)
     return {
@@ -90,4 +93,5 @@ def build_document(
         "run": run,
         "pages": pages,
         "documents": documents or [],
+        "duplicates": duplicates or [],
     }

@@ -18,6 +18,9 @@ from ecoaudit.capture import (
 from ecoaudit.measure.options import MeasureOptions
 from ecoaudit.net import parties
 
+# Longer canonical hrefs are ignored: no crawl follows URLs that long (max_url_length).
+MAX_CANONICAL_LENGTH = 8192
+
 if TYPE_CHECKING:
     from playwright.async_api import Cookie as BrowserCookie
 
@@ -39,11 +42,20 @@ def apply_facts(capture: Capture, facts: dict) -> None:
     capture.nodes = int(facts["nodes"])
     capture.title = facts.get("title")
     capture.lang = facts.get("lang")
+    capture.canonical_url = canonical_of(facts.get("canonical"))
     capture.images = [Image(**image) for image in facts.get("images", [])]
     capture.media = [Media(**media) for media in facts.get("media", [])]
     capture.fonts = [Font(**font) for font in facts.get("fonts", [])]
     capture.permission_requests = sorted(set(facts.get("permissions", [])))
     capture.dom = DomFacts(**facts["dom"])
+
+
+def canonical_of(href: object) -> str | None:
+    """The canonical URL the page script read: an absolute http(s) URL of sane length, else None
+    (an empty or odd `href` names no canonical)."""
+    if not isinstance(href, str) or len(href) > MAX_CANONICAL_LENGTH:
+        return None
+    return href if urlsplit(href).scheme in ("http", "https") else None
 
 
 def cookie_of(cookie: BrowserCookie, capture: Capture, options: MeasureOptions) -> Cookie:

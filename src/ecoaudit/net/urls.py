@@ -20,11 +20,25 @@ from ecoaudit.errors import EcoauditError
 ALLOWED_SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
-# Parameters that change the URL but not the page: campaign tracking and session identifiers.
+# Parameters that change the URL but not the page, removed before URLs are compared (sites.toml's
+# `ignored_query_parameters` replaces the whole list):
+# - campaign tracking and session identifiers;
+# - WordPress's `replytocom`: every "Reply" link of a comment adds one (`?replytocom=123`) to the
+#   post it sits on, a copy of the post per comment, and the classic crawler trap of that CMS;
+# - print variants (`print=1`, MediaWiki's `printable=yes`): the same text in a print layout;
+# - sort orders (WooCommerce's `orderby`, WordPress's `order`, `sort`...): the same items in
+#   another order, a copy of the listing per order and per direction.
+# Left out on purpose, since they lead to other content: pagination (`page`, `paged`), filters
+# (`cat`, `tag`), searches (`s`, `q`) and WordPress's ids (`p`, `page_id`: a `?p=12` shortlink is
+# recognised by its canonical link instead, crawl/dedup.py). `tmpl` (Joomla's `tmpl=component`,
+# a page without its template) is left out too: it also serves modals and forms.
 DEFAULT_IGNORED_PARAMETERS: tuple[str, ...] = (
     "utm_*", "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "_gl",
     "jsessionid", "phpsessid", "sid", "sessionid", "session_id", "aspsessionid*", "cfid",
     "cftoken",
+    "replytocom",
+    "print", "printable",
+    "orderby", "order_by", "order", "sort", "sortby", "sort_by",
 )
 
 PRIVATE_NETWORKS = tuple(
@@ -46,8 +60,12 @@ class UrlError(EcoauditError):
 
 
 def check_scheme(url: str) -> str:
-    """Return `url` when it is http or https; raise UrlError naming the scheme otherwise."""
-    scheme = urlsplit(url.strip()).scheme.lower()
+    """Return `url` when it is http or https; raise UrlError naming the scheme otherwise (or
+    saying that the URL cannot be read, e.g. an unclosed IPv6 bracket)."""
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError as error:
+        raise UrlError(f"{_shorten(url)!r} is not a valid URL ({error}).") from None
     if scheme in ALLOWED_SCHEMES:
         return url
     if not scheme:

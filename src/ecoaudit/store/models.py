@@ -1,4 +1,5 @@
-"""The tables: sites, runs, pages, captures (compressed, loaded on demand), findings, documents.
+"""The tables: sites, runs, pages, captures (compressed, loaded on demand), findings, documents,
+duplicates.
 
 Schema changes go through a new Alembic migration in `ecoaudit/migrations/versions/`; a test
 checks that the migrations and these models describe the same schema.
@@ -25,6 +26,8 @@ NAMING_CONVENTION = {
 }
 
 RUN_STATUSES = ("running", "completed", "interrupted", "failed")
+# Why a crawled URL was set aside as a copy of another page (crawl/dedup.py, crawl/engine.py).
+DUPLICATE_REASONS = ("canonical", "redirect", "same_content")
 
 
 def utc_now() -> datetime:
@@ -194,4 +197,25 @@ class Document(Base):
     found_on: Mapped[str | None] = mapped_column(sa.Text)
     link_text: Mapped[str | None] = mapped_column(sa.Text)
     error: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Duplicate(Base):
+    """A URL of a run set aside as a copy of another page, not measured as a page of its own:
+    its canonical link names another page, it redirects to a page already measured, or it serves
+    the HTML of a page already measured."""
+
+    __tablename__ = "duplicates"
+    __table_args__ = (
+        sa.UniqueConstraint("run_id", "url_key", name="uq_duplicates_run_url"),
+        sa.CheckConstraint("reason IN ('canonical', 'redirect', 'same_content')",
+                           name="reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(sa.Text)  # the URL set aside, as the crawl queued it
+    url_key: Mapped[str] = mapped_column(sa.String(64))
+    duplicate_of: Mapped[str] = mapped_column(sa.Text)  # the page it is a copy of
+    reason: Mapped[str] = mapped_column(sa.String(20))  # one of DUPLICATE_REASONS
     recorded_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -41,8 +41,10 @@ from ecoaudit.store.errors import (
 from ecoaudit.store.failures import failure_words, kind, run_stopped, translate
 from ecoaudit.store.migrate import upgrade
 from ecoaudit.store.models import (
+    DUPLICATE_REASONS,
     RUN_STATUSES,
     Document,
+    Duplicate,
     Finding,
     Page,
     Run,
@@ -599,6 +601,42 @@ class Store:
             ]
         )
 
+    # -- duplicates -----------------------------------------------------------------------------
+
+    def record_duplicate(self, run_id: int, *, url: str, duplicate_of: str, reason: str) -> bool:
+        """Record that the crawl set `url` aside as a copy of `duplicate_of` (`reason`: one of
+        "canonical", "redirect", "same_content") and commit. Idempotent: a URL already recorded
+        in the run is left as it was. True when this call recorded it."""
+        if reason not in DUPLICATE_REASONS:
+            raise ValueError(f"record_duplicate reason must be one of {DUPLICATE_REASONS}: "
+                             f"{reason!r}")
+
+        def action(session: Session) -> bool:
+            _get_run(session, run_id)
+            known = session.scalar(sa.select(Duplicate.id).where(
+                Duplicate.run_id == run_id, Duplicate.url_key == url_key(url)))
+            if known is not None:
+                return False
+            session.add(Duplicate(run_id=run_id, url=url, url_key=url_key(url),
+                                  duplicate_of=duplicate_of, reason=reason,
+                                  recorded_at=utc_now()))
+            session.flush()
+            return True
+
+        return self._write(action, upsert=True, run_id=run_id)
+
+    def run_duplicates(self, run_id: int) -> list[dict[str, Any]]:
+        """The URLs a run set aside as duplicates, in the order they were recorded: dicts with
+        url, duplicate_of, reason and recorded_at (ISO 8601 UTC)."""
+        return self._read(
+            lambda session: [
+                _duplicate_dict(duplicate)
+                for duplicate in session.scalars(
+                    sa.select(Duplicate).where(Duplicate.run_id == run_id).order_by(Duplicate.id)
+                )
+            ]
+        )
+
     # -- whole runs, health ---------------------------------------------------------------------
 
     def run_document(self, run_id: int) -> dict[str, Any]:
@@ -609,6 +647,7 @@ class Store:
             run["protocol"],
             documents=self.run_documents(run_id),
             run=run,
+            duplicates=self.run_duplicates(run_id),
         )
 
     def integrity_check(self) -> bool:
@@ -654,6 +693,11 @@ def _get_run(session: Session, run_id: int, *, lock: bool = False) -> Run:
     if run is None:
         raise RunNotFound(f"There is no run {run_id} in this database: `ecoaudit runs` lists them.")
     return run
+
+
+def _duplicate_dict(duplicate: Duplicate) -> dict[str, Any]:
+    return {"url": duplicate.url, "duplicate_of": duplicate.duplicate_of,
+            "reason": duplicate.reason, "recorded_at": iso(duplicate.recorded_at)}
 
 
 def _counts(session: Session, run_id: int) -> tuple[int, int, int]:

@@ -33,7 +33,7 @@ from ecoaudit.store.database import is_sqlite, retry_on_lock, sqlite_connection,
 from ecoaudit.store.durations import Duration
 from ecoaudit.store.errors import RunNotFound
 from ecoaudit.store.failures import translate
-from ecoaudit.store.models import Document, Finding, Page, Run, StoredCapture
+from ecoaudit.store.models import Document, Duplicate, Finding, Page, Run, StoredCapture
 from ecoaudit.store.repository import Store
 from ecoaudit.store.sqlite_file import size_on_disk
 
@@ -193,6 +193,7 @@ def _delete_run(store: Store, run_id: int, dry_run: bool) -> int:
         session.execute(sa.delete(StoredCapture).where(StoredCapture.page_id.in_(pages)))
         session.execute(sa.delete(Page).where(Page.run_id == run_id))
         session.execute(sa.delete(Document).where(Document.run_id == run_id))
+        session.execute(sa.delete(Duplicate).where(Duplicate.run_id == run_id))
         session.execute(sa.delete(Run).where(Run.id == run_id))
         return int(count or 0)
 
@@ -253,7 +254,7 @@ def _compact(store: Store) -> tuple[bool, str | None]:
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(sa.text("VACUUM (ANALYZE) captures, pages, findings, documents, "
-                                       "runs"))
+                                       "duplicates, runs"))
         return True, ("PostgreSQL keeps the space freed for new runs; `VACUUM FULL` gives it "
                       "back to the disk but locks the tables while it runs")
     return False, None

@@ -20,7 +20,8 @@ from typing import Any
 from ecoaudit.store.errors import StoreError
 from ecoaudit.store.repository import Store
 
-GUARDED_WRITES = ("record_page", "record_document", "record_site_findings", "finish_run")
+GUARDED_WRITES = ("record_page", "record_document", "record_duplicate", "record_site_findings",
+                  "finish_run")
 
 
 class StopOnStorageFailure:

@@ -71,9 +71,14 @@
       (script.type || "").toLowerCase() !== "application/ld+json").length;
   const printSheet = document.querySelector(
     'link[rel~="stylesheet"][media*="print"], style[media*="print"]') !== null;
+  // The page's canonical URL (<link rel="canonical"> of the head; `.href` resolves it against
+  // the document's base URL). Read only: it costs no request and changes no count.
+  const canonical = document.head
+    ? document.head.querySelector('link[rel~="canonical" i][href]') : null;
   return {
     nodes,
     title: document.title,
+    canonical: canonical ? canonical.href : null,
     lang: document.documentElement ? document.documentElement.getAttribute("lang") : null,
     images,
     media,
