@@ -496,6 +496,14 @@ def _content_key(capture: Capture) -> tuple[str, str] | None:
     return politeness_key(capture.final_url), capture.document_sha256
 
 
+def _normal(url: str, ignored: list[str]) -> str:
+    """The URL as the frontier remembers it (as it is when it has no normal form)."""
+    try:
+        return normalise(url, ignored)
+    except UrlError:
+        return url
+
+
 def _not_a_page(capture: Capture) -> bool:
     """The URL answered 200 with something other than HTML."""
     content_type = (capture.content_type or "").lower()
