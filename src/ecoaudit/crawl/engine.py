@@ -362,9 +362,19 @@ class SiteCrawl:
         self.on_progress(self.progress)
 
     async def _measure(self, url: str, consent: str, pacing: Pacing, device: str) -> Capture:
-        """One measurement, logged in when the site has a login (`LoginState.measure`)."""
-        return await self.login.measure(self.pipeline, url, consent=consent, pacing=pacing,
-                                        device=device)
+        """One measurement, logged in when the site has a login; a page that lands on the login
+        form (the session expired) is measured again after a new login."""
+        state = self.login.state
+        capture = await self.pipeline.measure(url, consent=consent, pacing=pacing,
+                                              device=device, storage_state=state)
+        if self.login.sent_back_to_form(url, capture) and await self.login.renew(state):
+            capture = await self.pipeline.measure(url, consent=consent, pacing=pacing,
+                                                  device=device, storage_state=self.login.state)
+        if self.login.sent_back_to_form(url, capture):
+            capture.error = capture.error or (
+                f"redirected to the login page {capture.final_url}: the session expired and "
+                "could not be renewed")
+        return capture
 
     async def _measure_variants(self, item: QueuedUrl, url: str) -> None:
         """The page's other measurements: every other device profile, every other sample."""
