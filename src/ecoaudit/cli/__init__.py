@@ -19,7 +19,8 @@ COMMAND_MODULES = {
     "acceptance": "acceptance", "audit": "audit", "check": "check", "crawl": "crawl",
     "db": "db", "demo": "demo", "export": "runs", "journey": "journey", "report": "report",
     "rescore": "rescore",
-    "rules": "rules", "runs": "runs", "schedule": "schedule", "sites": "sites",
+    "queue": "queue", "rules": "rules", "runs": "runs", "schedule": "schedule", "sites": "sites",
+    "worker": "worker",
 }
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -12,6 +14,7 @@ from rich.table import Table
 
 from ecoaudit.cli import cli
 from ecoaudit.cli.options import (
+    broker_option,
     default_concurrency,
     measure_options,
     protocol_options,
@@ -82,16 +85,24 @@ def choose_sites(config_path: Path, names: tuple[str, ...], crawl_all: bool, url
               help="Write the HTML reports after the crawl.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("reports"), show_default=True, help="Folder of the HTML reports.")
+@broker_option
+@click.option("--wait", is_flag=True,
+              help="With --broker: follow the queued runs until they end, then write the "
+              "summary, the JSON and the reports as a local crawl does.")
 @protocol_options
 @sampling_options
 @threshold_option
 @click.pass_context
 def crawl(context, sites, crawl_all, url, config_path, db_url, max_pages, concurrency, resume,
-          json_path, write_report, out_dir, viewport, wait_before, wait_after, timeout,
-          no_coverage, devices, repeat, thresholds) -> None:
+          json_path, write_report, out_dir, broker, wait, viewport, wait_before, wait_after,
+          timeout, no_coverage, devices, repeat, thresholds) -> None:
     """Discover and measure the pages of SITES (from sites.toml), of --all, or of --url.
 
-    Exit status: 0 when every run completed, 2 when a run failed or was interrupted.
+    With --broker (or $ECOAUDIT_BROKER) the crawl is queued for `ecoaudit worker` processes
+    sharing a PostgreSQL database; --wait follows it to the end.
+
+    Exit status: 0 when every run completed (or was queued), 2 when a run failed or was
+    interrupted.
     """
     concurrency = concurrency or default_concurrency()
     chosen, config = choose_sites(config_path, sites, crawl_all, url, max_pages, concurrency)
@@ -106,8 +117,17 @@ def crawl(context, sites, crawl_all, url, config_path, db_url, max_pages, concur
         timeout if context.get_parameter_source("timeout").name != "DEFAULT" else None
     )
     base = measure_options(viewport, wait_before, wait_after, timeout, no_coverage)
+    if broker and resume:
+        raise click.UsageError("--resume does not apply to queued crawls: their workers take "
+                               "up every page left; `ecoaudit queue --retry-failed RUN` "
+                               "measures failed pages again.")
+    queued = _queue(chosen, broker, db_url, base, concurrency, explicit_timeout, wait) if (
+        broker) else None
+    if broker and queued is None:
+        return
     with Store.open(db_url) as store:
-        results = _run_with_progress(chosen, store, base, concurrency, resume, explicit_timeout)
+        results = queued if queued is not None else _run_with_progress(
+            chosen, store, base, concurrency, resume, explicit_timeout)
         _print_summary(results)
         documents = [store.run_document(result.run_id) for result in results]
         for document in documents:
@@ -124,7 +144,33 @@ def crawl(context, sites, crawl_all, url, config_path, db_url, max_pages, concur
     raise SystemExit(2 if failed else 0)
 
 
-def _run_with_progress(sites, store, base, concurrency, resume, timeout) -> list[CrawlResult]:
+def _queue(sites, broker, db_url, base, concurrency, timeout, wait) -> list[CrawlResult] | None:
+    """Queue the crawls for workers; with `wait`, follow them to their end (else None)."""
+    from ecoaudit.workers.celery_app import check_broker, make_app
+    from ecoaudit.workers.follow import follow_runs
+    from ecoaudit.workers.shared_db import check_shared_database
+    from ecoaudit.workers.submit import queue_crawls
+
+    app = make_app(broker)
+    check_broker(app)
+    db_url = check_shared_database(db_url)
+    with Store.open(db_url) as store:
+        queued = asyncio.run(queue_crawls(sites, store, app, base, concurrency=concurrency,
+                                          timeout=timeout))
+        for item in queued:
+            console.print(f"{item.site}: run {item.run_id}, " + (
+                f"not queued: {item.reason}" if item.reason else
+                f"{item.pages} page(s) queued for the workers"))
+        if not wait:
+            console.print("Follow them with `ecoaudit queue`.")
+            return None
+        with _progress_display() as update:
+            return follow_runs(store, [item.run_id for item in queued], update)
+
+
+@contextlib.contextmanager
+def _progress_display() -> Iterator[Callable[[CrawlProgress], None]]:
+    """A progress bar per site; yields the function that updates it."""
     columns = (TextColumn("[bold]{task.description}"), BarColumn(),
                TextColumn("{task.fields[line]}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
@@ -138,6 +184,12 @@ def _run_with_progress(sites, store, base, concurrency, resume, timeout) -> list
                 line=(f"{state.done} measured, {state.queued} queued, {state.failed} errors, "
                       f"{state.documents} documents, {state.pages_per_minute:.0f} pages/min"),
             )
+
+        yield update
+
+
+def _run_with_progress(sites, store, base, concurrency, resume, timeout) -> list[CrawlResult]:
+    with _progress_display() as update:
 
         async def guarded() -> list[CrawlResult]:
             # A disk that fills up (or turns read-only) stops the crawl cleanly, then the

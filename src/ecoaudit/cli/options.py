@@ -122,3 +122,9 @@ def sampling_options(function):
     for decorator in reversed(decorators):
         function = decorator(function)
     return function
+
+
+broker_option = click.option(
+    "--broker", default=None, envvar="ECOAUDIT_BROKER", metavar="URL",
+    help="Celery broker (redis://host:6379/0, or amqp:// for RabbitMQ; default: "
+    "$ECOAUDIT_BROKER). With it, crawls are queued for `ecoaudit worker` processes.")

@@ -136,6 +136,17 @@ def site_measure_options(site: SiteConfig, base: MeasureOptions,
     return options
 
 
+def run_settings(site: SiteConfig, concurrency: int, devices: list[str]) -> dict[str, Any]:
+    """The settings a run records: how the site was crawled."""
+    return {"max_pages": site.max_pages, "max_depth": site.max_depth,
+            "concurrency": concurrency,
+            "max_concurrency_per_host": site.max_concurrency_per_host,
+            "min_delay": site.min_delay, "start_urls": site.start_urls,
+            "consent": site.consent, "devices": devices, "repeat": site.repeat,
+            "journeys": [journey.name for journey in site.journeys],
+            "login": site.login.name if site.login else None}
+
+
 class SiteCrawl:
     """One run of one site."""
 
@@ -226,27 +237,15 @@ class SiteCrawl:
                 return run_id
             log.info("No interrupted run of %s to resume: starting a new run.", site.name)
         return self.store.start_run(
-            site.name,
-            settings={"max_pages": site.max_pages, "max_depth": site.max_depth,
-                      "concurrency": self.concurrency,
-                      "max_concurrency_per_host": site.max_concurrency_per_host,
-                      "min_delay": site.min_delay, "start_urls": site.start_urls,
-                      "consent": site.consent, "devices": self.devices,
-                      "repeat": site.repeat,
-                      "journeys": [journey.name for journey in site.journeys],
-                      "login": site.login.name if site.login else None},
+            site.name, settings=run_settings(site, self.concurrency, self.devices),
             protocol=self.session.protocol().__dict__,
             tool_version=__version__, formula_version=ecoindex.FORMULA_VERSION,
             browser_version=self.session.browser_version,
         )
 
     async def _crawled_pages(self) -> list[dict[str, Any]]:
-        """The run's crawled pages as first measured: no journey step, no other device or
-        sample of a page (those repeat a page, they do not add one)."""
-        pages = await asyncio.to_thread(self.store.page_summaries, self.open_run_id)
-        return [page for page in pages if not page.get("journey")
-                and (page.get("sample") or 1) == 1
-                and (page.get("device") or "desktop") == self.devices[0]]
+        return await asyncio.to_thread(crawled_pages, self.store, self.open_run_id,
+                                       self.devices[0])
 
     async def _restore_frontier(self) -> None:
         """Rebuild the queue of an interrupted run from the pages it already stored."""
@@ -280,26 +279,11 @@ class SiteCrawl:
                 self.frontier.add(duplicate["duplicate_of"], self.site.max_depth, CANONICAL)
 
     async def _record_site_findings(self) -> None:
-        """Judge the site-scope rules on every measured page of the run (before consent)."""
-        pages = await self._crawled_pages()
-        await asyncio.to_thread(self._judge_site, [
-            page for page in pages
-            if page["error"] is None and page["consent_state"] in ("none", "before")])
-
-    def _judge_site(self, pages: list[dict[str, Any]]) -> None:
-        captures = [self.store.load_capture(page["page_id"]) for page in pages]
-        findings = evaluate_site(captures, overrides=self.site.rules,
-                                 first_party_hosts=self.site.site_hosts)
-        self.store.record_site_findings(self.open_run_id, [f.to_dict() for f in findings])
+        await asyncio.to_thread(record_site_findings, self.store, self.open_run_id, self.site,
+                                self.devices[0])
 
     def _final_status(self) -> tuple[str, str | None]:
-        measured = self.progress.done - self.progress.failed
-        if self.progress.done == 0:
-            refused = dict(self.frontier.refused)
-            return "failed", f"no page could be crawled (refused URLs by reason: {refused})"
-        if measured == 0:
-            return "failed", f"every page failed ({self.progress.failed} pages)"
-        return "completed", None
+        return final_status(self.progress.done, self.progress.failed, dict(self.frontier.refused))
 
     async def _worker(self, client) -> None:
         while not self.stop.is_set():
@@ -362,19 +346,9 @@ class SiteCrawl:
         self.on_progress(self.progress)
 
     async def _measure(self, url: str, consent: str, pacing: Pacing, device: str) -> Capture:
-        """One measurement, logged in when the site has a login; a page that lands on the login
-        form (the session expired) is measured again after a new login."""
-        state = self.login.state
-        capture = await self.pipeline.measure(url, consent=consent, pacing=pacing,
-                                              device=device, storage_state=state)
-        if self.login.sent_back_to_form(url, capture) and await self.login.renew(state):
-            capture = await self.pipeline.measure(url, consent=consent, pacing=pacing,
-                                                  device=device, storage_state=self.login.state)
-        if self.login.sent_back_to_form(url, capture):
-            capture.error = capture.error or (
-                f"redirected to the login page {capture.final_url}: the session expired and "
-                "could not be renewed")
-        return capture
+        """One measurement, logged in when the site has a login (`LoginState.measure`)."""
+        return await self.login.measure(self.pipeline, url, consent=consent, pacing=pacing,
+                                        device=device)
 
     async def _measure_variants(self, item: QueuedUrl, url: str) -> None:
         """The page's other measurements: every other device profile, every other sample."""
@@ -394,19 +368,8 @@ class SiteCrawl:
                                              sample=sample)
 
     async def _run_journeys(self) -> None:
-        """Play the site's journeys in every device profile, `repeat` times each."""
-        for journey in self.site.journeys:
-            for sample in range(1, self.site.repeat + 1):
-                for device in self.devices:
-                    if self.stop.is_set():
-                        return
-                    played = await run_journey(self.pipeline, journey, device=device,
-                                               sample=sample, storage_state=self.login.state)
-                    if not played.ok:
-                        log.warning("Journey %s (%s): %s", journey.name, device,
-                                    played.result.error)
-                        self.journey_failures.append(f"journey {journey.name!r} ({device}) "
-                                                     f"stopped: {played.result.error}")
+        self.journey_failures += await play_site_journeys(
+            self.pipeline, self.site, self.devices, self.login.state, self.stop)
 
     def _duplicate_of(self, item: QueuedUrl, capture: Capture) -> tuple[str, str] | None:
         """(the page it copies, the reason) when the page first measured at `item` is a copy of
@@ -497,6 +460,52 @@ class SiteCrawl:
             await asyncio.to_thread(self.store.record_document, self.open_run_id, url=url, **record)
             self.progress.documents += 1
             self.on_progress(self.progress)
+
+
+async def play_site_journeys(pipeline: PagePipeline, site: SiteConfig, devices: list[str],
+                             storage_state: Any, stop: asyncio.Event | None = None) -> list[str]:
+    """Play the site's journeys in every device profile, `repeat` times each; a sentence for
+    each journey that stopped early."""
+    failures: list[str] = []
+    for journey in site.journeys:
+        for sample in range(1, site.repeat + 1):
+            for device in devices:
+                if stop is not None and stop.is_set():
+                    return failures
+                played = await run_journey(pipeline, journey, device=device, sample=sample,
+                                           storage_state=storage_state)
+                if not played.ok:
+                    log.warning("Journey %s (%s): %s", journey.name, device, played.result.error)
+                    failures.append(f"journey {journey.name!r} ({device}) stopped: "
+                                    f"{played.result.error}")
+    return failures
+
+
+def crawled_pages(store: CrawlStore, run_id: int, first_device: str) -> list[dict[str, Any]]:
+    """The run's crawled pages as first measured: no journey step, no other device or sample
+    of a page (those repeat a page, they do not add one)."""
+    return [page for page in store.page_summaries(run_id) if not page.get("journey")
+            and (page.get("sample") or 1) == 1
+            and (page.get("device") or "desktop") == first_device]
+
+
+def record_site_findings(store: CrawlStore, run_id: int, site: SiteConfig,
+                         first_device: str) -> None:
+    """Judge the site-scope rules on every measured page of the run (before consent)."""
+    pages = [page for page in crawled_pages(store, run_id, first_device)
+             if page["error"] is None and page["consent_state"] in ("none", "before")]
+    captures = [store.load_capture(page["page_id"]) for page in pages]
+    findings = evaluate_site(captures, overrides=site.rules, first_party_hosts=site.site_hosts)
+    store.record_site_findings(run_id, [f.to_dict() for f in findings])
+
+
+def final_status(done: int, failed: int, refused: dict[str, int]) -> tuple[str, str | None]:
+    """How a run that went to its end ended: `done` pages visited, `failed` of them failed."""
+    if done == 0:
+        return "failed", f"no page could be crawled (refused URLs by reason: {refused})"
+    if done - failed == 0:
+        return "failed", f"every page failed ({failed} pages)"
+    return "completed", None
 
 
 def _content_key(capture: Capture) -> tuple[str, str] | None:

@@ -65,6 +65,15 @@ class FoundDocument:
     link_text: str = ""
 
 
+@dataclass(frozen=True)
+class Screened:
+    """A URL after `Frontier.screen`: normalised, a page or a document, refused or not."""
+
+    url: str
+    kind: str = "page"  # or "document"
+    refusal: str | None = None  # a key of REFUSAL_REASONS
+
+
 class Politeness:
     """Per-host limits: at most N requests at once, and a minimum delay between request starts.
 
@@ -198,44 +207,71 @@ class Frontier:
         Document links are recorded in `documents` (and not queued): the result is then False
         without a refusal.
         """
-        site = self.site
-        if len(url) > site.max_url_length:
-            return self._refuse("too_long", url)
-        try:
-            check_scheme(url)
-        except UrlError:
-            return self._refuse("scheme", url)
-        try:
-            url = normalise(url, site.ignored_query_parameters)
-        except UrlError:
-            return self._refuse("invalid", url)
-        if len(url) > site.max_url_length:
-            return self._refuse("too_long", url)
-        if self.is_document(url):
+        screened = self.screen(url, depth, source, robots=False)
+        url = screened.url
+        if screened.refusal is not None:
+            return self._refuse(screened.refusal, url)
+        if screened.kind == "document":
             return self._record_document(url, parent, link_text)
-        if not site.in_scope(url):
-            return self._refuse("out_of_scope", url)
-        if any(pattern.search(url) for pattern in self._exclude):
-            return self._refuse("excluded", url)
-        if any(pattern.search(url) for pattern in self._logout):
-            return self._refuse("logout", url)
-        is_start = source == "start"
-        if self._include and not is_start and not any(p.search(url) for p in self._include):
-            return self._refuse("not_included", url)
-        if depth > site.max_depth and not is_start:
-            return self._refuse("too_deep", url)
         if url in self._seen:
             return self._refuse("duplicate", url)
         if self._too_many_variants(url):
             return self._refuse("query_variants", url)
         if not self._robots_allow(url):
             return self._refuse("robots", url)
-        if len(self._queue) + len(self._in_progress) + len(self._done) >= site.max_pages:
+        if len(self._queue) + len(self._in_progress) + len(self._done) >= self.site.max_pages:
             return self._refuse("page_limit", url)
         self._seen.add(url)
         self._remember_variant(url)
         self._queue.append(QueuedUrl(url, depth, source, parent))
         return True
+
+    def screen(self, url: str, depth: int, source: str, *, robots: bool = True) -> Screened:
+        """The checks of `add` that need no memory of the crawl: length, scheme, scope,
+        include and exclude patterns, depth, robots.txt (with `robots`). The crawl's memory
+        (duplicates, query variants, the page and document limits) is checked by the caller:
+        `add` here, the shared frontier table for a run crawled by workers."""
+        site = self.site
+        if len(url) > site.max_url_length:
+            return Screened(url, refusal="too_long")
+        try:
+            check_scheme(url)
+        except UrlError:
+            return Screened(url, refusal="scheme")
+        try:
+            url = normalise(url, site.ignored_query_parameters)
+        except UrlError:
+            return Screened(url, refusal="invalid")
+        if len(url) > site.max_url_length:
+            return Screened(url, refusal="too_long")
+        if self.is_document(url):
+            return Screened(url, "document", self._document_refusal(url, robots))
+        if not site.in_scope(url):
+            return Screened(url, refusal="out_of_scope")
+        if any(pattern.search(url) for pattern in self._exclude):
+            return Screened(url, refusal="excluded")
+        if any(pattern.search(url) for pattern in self._logout):
+            return Screened(url, refusal="logout")
+        is_start = source == "start"
+        if self._include and not is_start and not any(p.search(url) for p in self._include):
+            return Screened(url, refusal="not_included")
+        if depth > site.max_depth and not is_start:
+            return Screened(url, refusal="too_deep")
+        if robots and not self._robots_allow(url):
+            return Screened(url, refusal="robots")
+        return Screened(url)
+
+    def _document_refusal(self, url: str, robots: bool) -> str | None:
+        """Why a document link is not inspected, as far as the site's settings tell."""
+        if not self.site.documents:
+            return "documents_off"
+        if not self.site.is_first_party(url):
+            return "out_of_scope"
+        if any(pattern.search(url) for pattern in self._exclude):
+            return "excluded"
+        if robots and not self._robots_allow(url):
+            return "robots"
+        return None
 
     def add_links(self, links: Iterable[Any], depth: int, parent: str | None) -> int:
         """Add the links of a rendered page (Capture `Link`s, (url, text) pairs or URLs).
@@ -245,13 +281,8 @@ class Frontier:
         """
         queued = 0
         for link in links:
-            if isinstance(link, str):
-                url, text = link, ""
-            elif isinstance(link, tuple):
-                url, text = link[0], link[1]
-            else:
-                url, text = link.url, getattr(link, "text", "")
-            queued += self.add(url, depth, "link", parent=parent, link_text=text or "")
+            url, text = link_url_and_text(link)
+            queued += self.add(url, depth, "link", parent=parent, link_text=text)
         return queued
 
     def add_canonical(self, url: str, depth: int, parent: str | None) -> bool:
@@ -385,6 +416,11 @@ class Frontier:
         """Whether the URL points to a document (by extension) rather than a page."""
         return is_document_url(url)
 
+    def queued_items(self) -> list[QueuedUrl]:
+        """The URLs waiting, in order, left in the queue (a queued run copies them to the
+        shared frontier table)."""
+        return list(self._queue)
+
     @property
     def pending(self) -> int:
         return len(self._queue)
@@ -418,12 +454,6 @@ class Frontier:
 
     def _record_document(self, url: str, parent: str | None, link_text: str) -> bool:
         site = self.site
-        if not site.documents:
-            return self._refuse("documents_off", url)
-        if not site.is_first_party(url):
-            return self._refuse("out_of_scope", url)
-        if any(pattern.search(url) for pattern in self._exclude):
-            return self._refuse("excluded", url)
         if url in self._document_urls:
             return self._refuse("duplicate", url)
         if not self._robots_allow(url):
@@ -451,6 +481,15 @@ class Frontier:
         query = urlsplit(url).query
         if query:
             self._query_variants.setdefault(_path_key(url), set()).add(query)
+
+
+def link_url_and_text(link: Any) -> tuple[str, str]:
+    """(URL, text) of a link given as a Capture `Link`, a (url, text) pair or a URL."""
+    if isinstance(link, str):
+        return link, ""
+    if isinstance(link, tuple):
+        return link[0], link[1] or ""
+    return link.url, getattr(link, "text", "") or ""
 
 
 def _path_key(url: str) -> str:

@@ -10,8 +10,9 @@ from playwright.async_api import StorageState
 
 from ecoaudit.capture import Capture
 from ecoaudit.config import SiteConfig
-from ecoaudit.measure import BrowserSession
+from ecoaudit.measure import BrowserSession, Pacing
 from ecoaudit.measure.journey import log_in
+from ecoaudit.pipeline import PagePipeline
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,22 @@ class LoginState:
                 return False
             self.state = result.storage_state
             return True
+
+    async def measure(self, pipeline: PagePipeline, url: str, *, consent: str, pacing: Pacing,
+                      device: str) -> Capture:
+        """One measurement, logged in when the site has a login; a page that lands on the login
+        form (the session expired) is measured again after a new login."""
+        state = self.state
+        capture = await pipeline.measure(url, consent=consent, pacing=pacing, device=device,
+                                         storage_state=state)
+        if self.sent_back_to_form(url, capture) and await self.renew(state):
+            capture = await pipeline.measure(url, consent=consent, pacing=pacing, device=device,
+                                             storage_state=self.state)
+        if self.sent_back_to_form(url, capture):
+            capture.error = capture.error or (
+                f"redirected to the login page {capture.final_url}: the session expired and "
+                "could not be renewed")
+        return capture
 
     def note(self, reason: str | None) -> str | None:
         """The run's reason, with what the session went through."""

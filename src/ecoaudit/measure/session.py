@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import dataclasses
 import logging
 import shutil
@@ -153,6 +154,15 @@ class BrowserSession:
         self.relaunches = 0
         self._devices: dict[str, dict[str, Any]] = {}
         self._profiles: dict[str, DeviceProfile] = {}
+        self._owner: BrowserSession | None = None  # set on a view (`with_options`)
+
+    def with_options(self, options: MeasureOptions) -> BrowserSession:
+        """A view of this open session with other options (another site's), measuring in the
+        same browser: a worker crawls pages of several runs at once with one Chromium."""
+        view = copy.copy(self)
+        view.options = options
+        view._owner = self._owner or self
+        return view
 
     async def __aenter__(self) -> BrowserSession:
         # find_chromium may ask Playwright's sync API, which refuses to run inside an event loop.
@@ -241,6 +251,10 @@ class BrowserSession:
 
     async def ensure_browser(self) -> Browser:
         """The session's browser, relaunched first if it died."""
+        if self._owner is not None:
+            shared = await self._owner.ensure_browser()
+            self.browser_version = self._owner.browser_version
+            return shared
         async with self._launch_lock:
             browser = self._browser
             if browser is None or not browser.is_connected():
@@ -248,6 +262,19 @@ class BrowserSession:
                 self.relaunches += 1
                 browser = await self._launch()
             return browser
+
+    async def recycle(self) -> None:
+        """Close the browser and start a fresh one: a long-lived worker replaces its Chromium
+        after many pages, so that a leaking one does not grow for ever."""
+        if self._owner is not None:
+            await self._owner.recycle()
+            return
+        async with self._launch_lock:
+            browser, self._browser = self._browser, None
+            if browser is not None:
+                with contextlib.suppress(PlaywrightError):
+                    await browser.close()
+            await self._launch()
 
     async def measure(self, url: str, *, consent: str = "none", screenshot: Path | None = None,
                       pacing: Pacing | None = None, device: str | None = None,

@@ -219,3 +219,84 @@ class Duplicate(Base):
     duplicate_of: Mapped[str] = mapped_column(sa.Text)  # the page it is a copy of
     reason: Mapped[str] = mapped_column(sa.String(20))  # one of DUPLICATE_REASONS
     recorded_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+# -- the work queue: runs crawled by workers (`ecoaudit worker`), shared through the database --
+
+QUEUE_STATES = ("crawling", "finishing", "finished")
+# A frontier URL is queued, claimed by a worker, then done or failed (measured), duplicate (set
+# aside as a copy of another page), refused (robots.txt, seen when claimed) or redirect (the
+# final URL of another page's redirect: measured through it).
+FRONTIER_STATES = ("queued", "claimed", "done", "failed", "duplicate", "refused", "redirect")
+
+
+class QueuedRun(Base):
+    """A run crawled by workers: what they need to join it (the site, the protocol, the
+    versions) and where it stands."""
+
+    __tablename__ = "queued_runs"
+
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("runs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    site_spec: Mapped[dict[str, Any]] = mapped_column(default=dict)  # config.serial, unresolved
+    measure: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the protocol's settings
+    tool_version: Mapped[str] = mapped_column(sa.String(50))
+    catalogue: Mapped[str] = mapped_column(sa.String(64))  # digest of the rule catalogue
+    state: Mapped[str] = mapped_column(sa.String(20), default="crawling", index=True)
+    refused: Mapped[dict[str, Any]] = mapped_column(default=dict)  # URLs refused, by reason
+    problem: Mapped[str | None] = mapped_column(sa.Text)  # why a worker would not join it
+    queued_at: Mapped[datetime] = mapped_column(default=utc_now)
+    active_at: Mapped[datetime] = mapped_column(default=utc_now)  # last claim or page done
+
+
+class FrontierUrl(Base):
+    """A URL of a queued run: a page to measure or a document to inspect, claimed by one
+    worker at a time (`state`, `claimed_by`, `lease_until`)."""
+
+    __tablename__ = "frontier"
+    __table_args__ = (
+        sa.UniqueConstraint("run_id", "url_key", name="uq_frontier_run_url"),
+        sa.UniqueConstraint("run_id", "content_key", name="uq_frontier_run_content"),
+        sa.Index("ix_frontier_run_state", "run_id", "kind", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("runs.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(sa.Text)
+    url_key: Mapped[str] = mapped_column(sa.String(64))
+    kind: Mapped[str] = mapped_column(sa.String(10), default="page")  # page, document
+    depth: Mapped[int] = mapped_column(default=0)
+    source: Mapped[str] = mapped_column(sa.String(50), default="start")
+    parent: Mapped[str | None] = mapped_column(sa.Text)
+    link_text: Mapped[str | None] = mapped_column(sa.Text)
+    path_key: Mapped[str | None] = mapped_column(sa.String(64))  # set for URLs with a query
+    host: Mapped[str] = mapped_column(sa.String(300))  # net.urls.politeness_key
+    state: Mapped[str] = mapped_column(sa.String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(300))
+    lease_until: Mapped[datetime | None]
+    content_key: Mapped[str | None] = mapped_column(sa.String(64))  # digest of its HTML
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    queued_at: Mapped[datetime] = mapped_column(default=utc_now)
+    done_at: Mapped[datetime | None]
+
+
+class HostLease(Base):
+    """One page of a host being measured: at most `max_concurrency_per_host` live leases per
+    host across every worker; a lease of a dead worker ends at `expires_at`."""
+
+    __tablename__ = "host_leases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host: Mapped[str] = mapped_column(sa.String(300), index=True)
+    holder: Mapped[str] = mapped_column(sa.String(300))
+    expires_at: Mapped[datetime]
+
+
+class HostPace(Base):
+    """When the next page navigation to a host may leave, across every worker."""
+
+    __tablename__ = "host_pace"
+
+    host: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
+    next_start_at: Mapped[datetime] = mapped_column(default=utc_now)
