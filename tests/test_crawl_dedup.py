@@ -276,3 +276,30 @@ def test_the_report_escapes_crawled_duplicate_urls(tmp_path) -> None:
     assert "<script>alert(1)</script>" not in html and "<b>x</b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
+
+
+@pytest.mark.browser
+def test_pages_naming_each_other_or_an_excluded_page_are_still_measured(tmp_path) -> None:
+    def page(canonical: str | None, *links: str):
+        head = f'<link rel="canonical" href="{canonical}">' if canonical else ""
+        anchors = "".join(f'<a href="{link}">{link}</a>' for link in links)
+        return 200, {"Content-Type": "text/html"}, f"<html><head>{head}</head><body>{anchors}" \
+            "</body></html>"
+
+    routes = {"/": page(None, "/a", "/b", "/c"), "/a": page("/b", "/"), "/b": page("/a"),
+              "/c": page("/excluded/c")}
+    with LocalHttpServer(routes) as server:
+        site = parse_config({"sites": [{
+            "name": "loops", "start_urls": [server.url("/")], "allow_private_addresses": True,
+            "min_delay": 0, "sitemap": False, "respect_robots": False,
+            "exclude": ["/excluded/"]}]}).sites[0]
+        with Store.open(f"sqlite:///{tmp_path / 'loops.db'}") as store:
+            (result,) = asyncio.run(crawl_sites([site], store, QUICK, concurrency=2))
+            measured = sorted(p["url"].replace(server.base, "")
+                              for p in store.page_summaries(result.run_id))
+            duplicates = store.run_duplicates(result.run_id)
+        assert "/excluded/c" not in server.paths()
+    # /a and /b name each other: one is measured, the other set aside as its duplicate.
+    assert len(duplicates) == 1 and duplicates[0]["reason"] == "canonical"
+    kept = duplicates[0]["duplicate_of"].replace(server.base, "")
+    assert measured == sorted(["/", "/c", kept]) and kept in ("/a", "/b")

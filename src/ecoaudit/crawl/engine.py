@@ -276,7 +276,7 @@ class SiteCrawl:
         for duplicate in duplicates:
             if duplicate["reason"] == CANONICAL:
                 self.frontier.set_aside(duplicate["url"])
-                self.frontier.add(duplicate["duplicate_of"], self.site.max_depth, CANONICAL)
+                self.frontier.add_canonical(duplicate["duplicate_of"], self.site.max_depth, None)
 
     async def _record_site_findings(self) -> None:
         await asyncio.to_thread(record_site_findings, self.store, self.open_run_id, self.site,
@@ -401,7 +401,8 @@ class SiteCrawl:
         log.info("%s is a duplicate of %s (%s): set aside", item.url, duplicate_of, reason)
         await asyncio.to_thread(self.store.record_duplicate, self.open_run_id, url=item.url,
                                 duplicate_of=duplicate_of, reason=reason)
-        if reason == CANONICAL:
+        if reason == CANONICAL:  # both, for a canonical link that would lead back to either
+            self.frontier.set_aside(item.url)
             self.frontier.set_aside(capture.final_url or item.url)
             async with self._changed:  # the canonical page may just have been queued
                 self._changed.notify_all()
