@@ -40,10 +40,10 @@ RUN apt-get update \
 
 # ecoaudit from the build context into its own venv. Every dependency has a binary wheel
 # (playwright, greenlet, psycopg[binary], pillow), so no compiler is installed. The context is
-# bind-mounted read-only and only what the package needs is copied out and removed in the same
-# step, so neither the sources nor pip's cache stay in a layer. src/ecoaudit/catalogue is a
-# symbolic link to rules/, which the wheel build turns into files. libatomic1 (above) is what
-# Playwright's Node.js driver needs.
+# bind-mounted read-only; what the package needs is copied out and removed in the same step, so
+# neither the sources, nor pip's cache, nor pip itself stay in the image.
+# src/ecoaudit/catalogue is a symbolic link to rules/, which the wheel build turns into files.
+# libatomic1 (above) is what Playwright's Node.js driver needs.
 # Behind a TLS-intercepting proxy, give pip the proxy's CA bundle as a build secret; it is
 # mounted for this step only and never stored in the image:
 #   docker build --secret id=build-ca,src=/etc/ssl/certs/ca-certificates.crt .
@@ -56,6 +56,7 @@ RUN --mount=type=bind,source=.,target=/tmp/context \
     && python3 -m venv /opt/ecoaudit \
     && /opt/ecoaudit/bin/pip install --no-cache-dir /tmp/ecoaudit-src \
     && /opt/ecoaudit/bin/ecoaudit --version \
+    && /opt/ecoaudit/bin/python -m pip uninstall --yes --quiet pip \
     && rm -rf /tmp/ecoaudit-src /root/.cache
 
 # uid 10001: not root, so ecoaudit starts Chromium WITH its sandbox (it only passes
