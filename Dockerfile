@@ -15,6 +15,8 @@ LABEL org.opencontainers.image.title="ecoaudit" \
       org.opencontainers.image.description="Eco-design audits of websites (EcoIndex, RGESN 2024) in Debian's Chromium headless shell" \
       org.opencontainers.image.licenses="MIT"
 
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
