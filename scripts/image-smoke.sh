@@ -17,8 +17,9 @@
 # Containers, the page server and temporary files are removed on exit (trap).
 #
 # Needs root (or sudo) and apt-get; installs debootstrap, podman, buildah and runc when missing.
-# Idempotent; each step is bounded by a timeout and prints how long it took. Exit status 0 when
-# the image measured the page, 1 with one sentence otherwise (the step's log is kept and named).
+# Idempotent. Each step prints how long it took and is bounded by a timeout, the whole script by
+# ECOAUDIT_SMOKE_TIMEOUT (default 1800 s). Exit status 0 when the image measured the page, 1 with
+# one sentence otherwise (the step's log is kept and named).
 #
 #   scripts/image-smoke.sh                                 # IMAGE=localhost/ecoaudit:smoke
 #   ECOAUDIT_IMAGE_REFRESH_BASE=1 scripts/image-smoke.sh   # rebuild the cached base now
@@ -57,16 +58,30 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+exec 3>&2  # the terminal's standard error, even where a step's is sent to its log
+TIMED_OUT=""
 fail() {  # one sentence, then the log to read
   KEEP_LOGS=1
-  echo "image-smoke: FAILED: $1${2:+ (log: $2)}" >&2
-  [ -n "${2:-}" ] && [ -s "$2" ] && tail -n 15 "$2" | sed 's/^/  | /' >&2
+  echo "image-smoke: FAILED: $1${TIMED_OUT:+ (stopped after $TIMED_OUT s)}${2:+ (log: $2)}" >&3
+  [ -n "${2:-}" ] && [ -s "$2" ] && tail -n 15 "$2" | sed 's/^/  | /' >&3
   exit 1
 }
 
 STEP_START=0
 step() { STEP_NAME=$1; STEP_START=$(date +%s); echo "==> $1"; }
 done_step() { echo "    $STEP_NAME: $(( $(date +%s) - STEP_START )) s${1:+ ($1)}"; }
+# `within N command...`: the command, stopped after N s or when the whole script's time
+# (ECOAUDIT_SMOKE_TIMEOUT, default 30 min) runs out, whichever comes first.
+SMOKE_TIMEOUT=${ECOAUDIT_SMOKE_TIMEOUT:-1800}
+within() {
+  local limit=$1 left=$(( SMOKE_TIMEOUT - ($(date +%s) - STARTED) )); shift
+  [ "$left" -gt 0 ] || fail "the smoke test ran out of its ${SMOKE_TIMEOUT} s (ECOAUDIT_SMOKE_TIMEOUT)."
+  [ "$left" -lt "$limit" ] && limit=$left
+  $SUDO timeout "$limit" "$@"
+  local status=$?
+  [ "$status" -eq 124 ] && TIMED_OUT=$limit
+  return "$status"
+}
 
 # 0. Tools --------------------------------------------------------------------------------------
 step "tools (debootstrap, podman, buildah, runc)"
@@ -77,7 +92,7 @@ command -v buildah >/dev/null 2>&1 || need+=(buildah)
 command -v runc >/dev/null 2>&1 || need+=(runc)  # podman run here: crun refuses hybrid cgroups
 if [ ${#need[@]} -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 || fail "${need[*]} missing and apt-get is not available to install them."
-  { $SUDO timeout 300 apt-get update -q && DEBIAN_FRONTEND=noninteractive $SUDO timeout 600 \
+  { within 180 apt-get update -q && within 480 env DEBIAN_FRONTEND=noninteractive \
       apt-get install -y -q --no-install-recommends "${need[@]}"; } >"$LOGS/apt.log" 2>&1 \
     || fail "could not install ${need[*]} with apt-get." "$LOGS/apt.log"
   done_step "installed ${need[*]}"
@@ -119,7 +134,7 @@ if fresh_tarball; then
   done_step "cached: $BASE_TARBALL"
 else
   ROOTFS=$WORK/rootfs
-  $SUDO timeout 1200 "$DEBOOTSTRAP" --variant=minbase "$SUITE" "$ROOTFS" "$MIRROR" \
+  within 600 "$DEBOOTSTRAP" --variant=minbase "$SUITE" "$ROOTFS" "$MIRROR" \
     >"$LOGS/debootstrap.log" 2>&1 \
     || fail "debootstrap could not build a $SUITE base from $MIRROR." "$LOGS/debootstrap.log"
   # Like the official debian:bookworm-slim: the three suites (chromium-headless-shell's current
@@ -167,7 +182,7 @@ IMPORTED=$($SUDO podman image inspect --format "{{index .Labels \"$BASE_LABEL\"}
 if [ "$IMPORTED" = "$SHA" ]; then
   done_step "unchanged"
 else
-  $SUDO timeout 600 podman import --change "LABEL $BASE_LABEL=$SHA" --change 'CMD ["/bin/bash"]' \
+  within 300 podman import --change "LABEL $BASE_LABEL=$SHA" --change 'CMD ["/bin/bash"]' \
     "$BASE_TARBALL" "$BASE_IMAGE" >"$LOGS/import.log" 2>&1 \
     || fail "podman could not import the base tarball as $BASE_IMAGE." "$LOGS/import.log"
   done_step "imported"
@@ -181,7 +196,7 @@ SECRET=()
 for bundle in "${PIP_CERT:-}" /etc/ssl/certs/ca-certificates.crt; do
   [ -n "$bundle" ] && [ -s "$bundle" ] && { SECRET=(--secret "id=build-ca,src=$bundle"); break; }
 done
-$SUDO timeout 1800 podman build --isolation chroot --pull=never --format docker --layers \
+within 1200 podman build --isolation chroot --pull=never --format docker --layers \
   "${SECRET[@]}" --build-arg "BASE=$BASE_IMAGE" -t "$IMAGE" . >"$LOGS/build.log" 2>&1 \
   || fail "podman build of the Dockerfile failed." "$LOGS/build.log"
 # The replaced builds of this image (untagged, labelled ecoaudit) are dropped; the layer cache stays.
@@ -228,10 +243,10 @@ command -v runc >/dev/null 2>&1 && RUN_OPTIONS=(--runtime runc "${RUN_OPTIONS[@]
 in_image() {  # $1: the program, then its arguments
   local program=$1; shift
   if [ "$RUNNER" = podman ]; then  # as the image's user
-    $SUDO timeout 300 podman run "${RUN_OPTIONS[@]}" --name "$CONTAINER" --entrypoint "$program" \
+    within 300 podman run "${RUN_OPTIONS[@]}" --name "$CONTAINER" --entrypoint "$program" \
       "$IMAGE" "$@"
   else
-    $SUDO timeout 300 buildah run --isolation chroot --network host --user 0:0 "$CONTAINER" -- \
+    within 300 buildah run --isolation chroot --network host --user 0:0 "$CONTAINER" -- \
       "$program" "$@"
   fi
 }
@@ -239,7 +254,7 @@ $SUDO podman rm -f "$CONTAINER" >/dev/null 2>&1  # left by a run that was killed
 $SUDO buildah rm "$CONTAINER" >/dev/null 2>&1
 # ECOAUDIT_SMOKE_RUNNER=buildah forces the fallback (to test it).
 if [ "${ECOAUDIT_SMOKE_RUNNER:-podman}" = podman ] \
-   && $SUDO timeout 120 podman run "${RUN_OPTIONS[@]}" --name "$CONTAINER" "$IMAGE" --version \
+   && within 120 podman run "${RUN_OPTIONS[@]}" --name "$CONTAINER" "$IMAGE" --version \
      >"$LOGS/run.log" 2>&1; then
   RUNNER=podman
 else
