@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 import time
+import uuid
 
 from celery import Celery
 from celery.exceptions import Reject
@@ -134,7 +135,7 @@ def run_worker(broker: str, db_url: str, *, concurrency: int, loglevel: str = "I
         app.worker_main([
             "worker", "--pool=threads", f"--concurrency={concurrency}",
             f"--loglevel={loglevel}", f"--queues={QUEUE}", "--without-gossip",
-            "--without-mingle", f"--hostname=ecoaudit-{os.getpid()}@%h",
+            "--without-mingle", f"--hostname=ecoaudit-{os.getpid()}-{uuid.uuid4().hex[:6]}@%h",
         ])
     finally:
         reaper.stopping.set()
