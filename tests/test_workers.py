@@ -392,3 +392,23 @@ def test_queue_shows_runs_from_the_database_and_retries_failed_pages(cluster, tm
         rows = connection.execute(sa.select(sa.func.count()).select_from(Page)
                                   .where(Page.run_id == run_id)).scalar()
     assert rows == 2
+
+
+def test_schedule_once_queues_the_due_sites_for_the_workers(cluster, tiny, tmp_path) -> None:
+    cluster.start_worker(concurrency=3)
+    with served(tiny) as site:
+        config = tmp_path / "sites.toml"
+        config.write_text(
+            f'[[sites]]\nname = "nightly"\nstart_urls = ["{site.base}/index.html"]\n'
+            "max_pages = 6\nallow_private_addresses = true\nsitemap = false\n"
+            "min_delay = 0\n", encoding="utf-8")
+        done = cluster.ecoaudit("schedule", "--once", "--config", str(config), "--out",
+                                str(tmp_path / "reports"), *FAST)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "reports" / "index.html").is_file()
+    with Store.open(cluster.db) as store, store.engine.connect() as connection:
+        run = store.list_runs()[0]
+        queued = connection.execute(sa.select(QueuedRun.state).where(
+            QueuedRun.run_id == run["id"])).scalar()
+    assert queued == "finished"  # measured by the worker, not by the scheduler
+    assert run["status"] == "completed" and run["pages_ok"] == 6

@@ -10,7 +10,12 @@ from pathlib import Path
 import click
 
 from ecoaudit.cli import cli
-from ecoaudit.cli.options import default_concurrency, measure_options, protocol_options
+from ecoaudit.cli.options import (
+    broker_option,
+    default_concurrency,
+    measure_options,
+    protocol_options,
+)
 from ecoaudit.config import load_config
 from ecoaudit.errors import ConfigError
 from ecoaudit.store import Store
@@ -50,16 +55,19 @@ async def _run(scheduler: SiteScheduler, once: bool) -> list:
               help="Pages measured at once within a site (default: chosen for this machine).")
 @click.option("--parallel-sites", type=click.IntRange(1, 16), default=1, show_default=True,
               help="Sites crawled at the same time.")
+@broker_option
 @protocol_options
 @click.pass_context
 def schedule(context, config_path, db_url, once, timezone, out_dir, write_report, concurrency,
-             parallel_sites, viewport, wait_before, wait_after, timeout, no_coverage) -> None:
+             parallel_sites, broker, viewport, wait_before, wait_after, timeout,
+             no_coverage) -> None:
     """Audit every site of the configuration on its `schedule` (default 02:00 every night).
 
     Runs until SIGTERM or SIGINT, which interrupt running crawls cleanly (resumable). After
     each night, backs up and prunes the database as the [defaults] table of sites.toml asks
     (backup, keep_captures, keep_runs). With --once: exit status 0 when every due run completed
-    (and the backup and prune succeeded), 2 otherwise.
+    (and the backup and prune succeeded), 2 otherwise. With --broker (or $ECOAUDIT_BROKER),
+    each run is queued for `ecoaudit worker` processes and followed to its end.
     """
     logging.getLogger("ecoaudit.workflows.schedule.scheduler").setLevel(logging.INFO)
     config = load_config(config_path)
@@ -70,10 +78,16 @@ def schedule(context, config_path, db_url, once, timezone, out_dir, write_report
     explicit_timeout = (
         timeout if context.get_parameter_source("timeout").name != "DEFAULT" else None
     )
+    if broker:  # the runs are queued for workers: the broker and a shared database, checked
+        from ecoaudit.workers.celery_app import check_broker, make_app
+        from ecoaudit.workers.shared_db import check_shared_database
+
+        check_broker(make_app(broker))
+        db_url = check_shared_database(db_url)
     settings = SchedulerSettings(
         timezone=timezone, concurrency=concurrency or default_concurrency(),
         parallel_sites=parallel_sites, reports_dir=str(out_dir) if write_report else None,
-        timeout=explicit_timeout)
+        timeout=explicit_timeout, broker=broker)
     base = measure_options(viewport, wait_before, wait_after, timeout, no_coverage)
     with Store.open(db_url) as store:
         scheduler = SiteScheduler(config, store, base, settings)

@@ -15,9 +15,10 @@ POLL_SECONDS = 1.0
 
 
 def follow_runs(store: Store, run_ids: list[int], on_progress: Callable[[CrawlProgress], None],
-                *, poll: float = POLL_SECONDS, timeout: float | None = None) -> list[CrawlResult]:
-    """Report each run's progress until every run has ended (or `timeout` seconds passed:
-    the runs keep going on the workers; their results so far are returned)."""
+                *, poll: float = POLL_SECONDS, timeout: float | None = None,
+                stop: Callable[[], bool] | None = None) -> list[CrawlResult]:
+    """Report each run's progress until every run has ended (or `timeout` seconds passed, or
+    `stop()` is true: the runs keep going on the workers; their results so far are returned)."""
     queue = WorkQueue(store.engine)
     started = time.monotonic()
     while True:
@@ -29,6 +30,8 @@ def follow_runs(store: Store, run_ids: list[int], on_progress: Callable[[CrawlPr
         if all(states.get(run_id, {}).get("state") == "finished" for run_id in run_ids):
             break
         if timeout is not None and time.monotonic() - started > timeout:
+            break
+        if stop is not None and stop():
             break
         time.sleep(poll)
     return [result_of(store, run_id) for run_id in run_ids]

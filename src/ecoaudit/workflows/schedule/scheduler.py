@@ -135,6 +135,7 @@ class SchedulerSettings:
     parallel_sites: int = 1  # sites crawled at the same time
     reports_dir: str | None = "reports"  # None: no reports after runs
     timeout: float | None = None  # page timeout; None: each site's page_timeout
+    broker: str | None = None  # queue each run for `ecoaudit worker` processes instead
 
 
 class SiteScheduler:
@@ -303,9 +304,13 @@ class SiteScheduler:
         started = time.monotonic()
         guard = StopOnStorageFailure(self.store, stop, asyncio.get_running_loop())
         try:
-            (result,) = await crawl_sites([site], guard, self.base,
-                                          concurrency=self.settings.concurrency, resume=True,
-                                          timeout=self.settings.timeout, stop=stop)
+            if self.settings.broker:
+                result = await self._crawl_on_workers(site, stop)
+            else:
+                (result,) = await crawl_sites([site], guard, self.base,
+                                              concurrency=self.settings.concurrency,
+                                              resume=True, timeout=self.settings.timeout,
+                                              stop=stop)
             guard.raise_failure()
         except UNWRITABLE as error:
             log.error("Run of %s stopped: %s", site.name, error)
@@ -322,6 +327,25 @@ class SiteScheduler:
         log.log(level, "Run %s of %s ends: %s, %d pages measured, %d failed, %.1f s%s",
                 result.run_id, site.name, result.status, result.pages_ok, result.pages_failed,
                 result.elapsed, f" ({result.reason})" if result.reason else "")
+        return result
+
+    async def _crawl_on_workers(self, site: SiteConfig, stop: asyncio.Event) -> CrawlResult:
+        """Queue the run for the workers and follow it to its end (a stop of the scheduler
+        leaves it to the workers: it goes on without the scheduler)."""
+        from ecoaudit.workers.celery_app import make_app
+        from ecoaudit.workers.follow import follow_runs, result_of
+        from ecoaudit.workers.submit import queue_crawls
+
+        app = make_app(self.settings.broker or "")
+        (queued,) = await queue_crawls([site], self.store, app, self.base,
+                                       concurrency=self.settings.concurrency,
+                                       timeout=self.settings.timeout)
+        if queued.reason:
+            return await asyncio.to_thread(result_of, self.store, queued.run_id)
+        log.info("Run %s of %s queued for the workers (%s pages)", queued.run_id, site.name,
+                 queued.pages)
+        (result,) = await asyncio.to_thread(follow_runs, self.store, [queued.run_id],
+                                            lambda _progress: None, stop=stop.is_set)
         return result
 
     def _record_failure(self, site: SiteConfig, reason: str, started: float) -> CrawlResult:
