@@ -49,6 +49,9 @@ RUN apt-get update \
 # Behind a TLS-intercepting proxy, give pip the proxy's CA bundle as a build secret; it is
 # mounted for this step only and never stored in the image:
 #   docker build --secret id=build-ca,src=/etc/ssl/certs/ca-certificates.crt .
+# SOURCE_DIGEST (a digest of those files) makes a changed checkout rebuild this step: a layer
+# cache keyed on the instruction alone would not see a bind-mounted context change.
+ARG SOURCE_DIGEST=unknown
 RUN --mount=type=bind,source=.,target=/tmp/context \
     --mount=type=secret,id=build-ca,required=false \
     if [ -s /run/secrets/build-ca ]; then export PIP_CERT=/run/secrets/build-ca; fi \

@@ -196,8 +196,12 @@ SECRET=()
 for bundle in "${PIP_CERT:-}" /etc/ssl/certs/ca-certificates.crt; do
   [ -n "$bundle" ] && [ -s "$bundle" ] && { SECRET=(--secret "id=build-ca,src=$bundle"); break; }
 done
+# The installed files' digest: a changed checkout rebuilds the install step (see the Dockerfile).
+SOURCE_DIGEST=$(find pyproject.toml README.md LICENSE src rules -type f ! -path '*/__pycache__/*' \
+  ! -path '*.egg-info/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
 within 1200 podman build --isolation chroot --pull=never --format docker --layers \
-  "${SECRET[@]}" --build-arg "BASE=$BASE_IMAGE" -t "$IMAGE" . >"$LOGS/build.log" 2>&1 \
+  "${SECRET[@]}" --build-arg "BASE=$BASE_IMAGE" --build-arg "SOURCE_DIGEST=$SOURCE_DIGEST" \
+  -t "$IMAGE" . >"$LOGS/build.log" 2>&1 \
   || fail "podman build of the Dockerfile failed." "$LOGS/build.log"
 # The replaced builds of this image (untagged, labelled ecoaudit) are dropped; the layer cache stays.
 $SUDO podman image prune -f --filter "label=org.opencontainers.image.title=ecoaudit" >/dev/null 2>&1
