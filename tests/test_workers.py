@@ -412,3 +412,14 @@ def test_schedule_once_queues_the_due_sites_for_the_workers(cluster, tiny, tmp_p
             QueuedRun.run_id == run["id"])).scalar()
     assert queued == "finished"  # measured by the worker, not by the scheduler
     assert run["status"] == "completed" and run["pages_ok"] == 6
+
+
+def test_a_run_queued_for_workers_is_never_resumed_in_process(store_url) -> None:
+    from ecoaudit.store.work_queue import WorkQueue
+
+    with Store.open(store_url) as store:
+        run_id = store.start_run("queued-site")
+        assert store.resumable_run("queued-site") == run_id  # a local run: resumable
+        WorkQueue(store.engine).open_run(run_id, site_spec={}, measure={}, tool_version="x",
+                                         catalogue="y")
+        assert store.resumable_run("queued-site") is None

@@ -47,6 +47,7 @@ from ecoaudit.store.models import (
     Duplicate,
     Finding,
     Page,
+    QueuedRun,
     Run,
     Site,
     StoredCapture,
@@ -369,11 +370,14 @@ class Store:
 
     def resumable_run(self, site_name: str) -> int | None:
         """The run `crawl --resume` continues: the site's newest run, if it is still 'running'
-        or 'interrupted' and no live process on this machine is crawling it; else None."""
+        or 'interrupted' and no live process on this machine is crawling it; else None. A run
+        queued for workers is theirs: never resumed in-process."""
         run = self.latest_run(site_name, status=None)
         if run is None or run["status"] not in RESUMABLE_STATUSES:
             return None
         if run["status"] == "running" and owner_alive(run["owner"]):
+            return None
+        if self._read(lambda session: session.get(QueuedRun, run["id"])) is not None:
             return None
         return run["id"]
 
