@@ -258,7 +258,7 @@ class SiteCrawl:
                     and depth < self.site.max_depth):
                 capture = await asyncio.to_thread(self.store.load_capture, page["page_id"])
                 self.frontier.add_links(capture.links, depth + 1, capture.final_url)
-                if (key := _content_key(capture)) is not None and capture.final_url is not None:
+                if (key := content_key(capture)) is not None and capture.final_url is not None:
                     self._page_with_content.setdefault(key, capture.final_url)
         await self._restore_duplicates()
         self.progress.done = len({page["url"] for page in pages})
@@ -322,7 +322,7 @@ class SiteCrawl:
             for state in self._states:
                 captures.append(await self._measure(item.url, state, pacing, self.devices[0]))
         first = captures[0]
-        if item.source != "start" and _not_a_page(first):
+        if item.source != "start" and not_a_page(first):
             await self._record_linked_file(item, first)
             return
         duplicate = self._duplicate_of(item, first)
@@ -414,7 +414,7 @@ class SiteCrawl:
         """The final URL of a page already measured in this run on the same host whose HTML this
         page served byte for byte (`/` and `/index.html`, `/a` and `/a/`), else None: such a page
         is not recorded a second time, so that the site's figures count each page once."""
-        key = _content_key(capture)
+        key = content_key(capture)
         if key is None or capture.final_url is None:  # a key implies a final URL
             return None
         earlier = self._page_with_content.setdefault(key, capture.final_url)
@@ -509,7 +509,7 @@ def final_status(done: int, failed: int, refused: dict[str, int]) -> tuple[str, 
     return "completed", None
 
 
-def _content_key(capture: Capture) -> tuple[str, str] | None:
+def content_key(capture: Capture) -> tuple[str, str] | None:
     """(host, digest of the HTML) of a measured page; None when unknown."""
     if not capture.ok or not capture.document_sha256 or not capture.final_url:
         return None
@@ -524,7 +524,7 @@ def _normal(url: str, ignored: list[str]) -> str:
         return url
 
 
-def _not_a_page(capture: Capture) -> bool:
+def not_a_page(capture: Capture) -> bool:
     """The URL answered 200 with something other than HTML."""
     content_type = (capture.content_type or "").lower()
     return capture.status == 200 and bool(content_type) and not content_type.startswith(

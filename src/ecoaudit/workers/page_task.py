@@ -13,8 +13,7 @@ from collections.abc import Callable
 
 from ecoaudit.capture import Capture
 from ecoaudit.crawl.dedup import CANONICAL, REDIRECT, SAME_CONTENT, canonical_duplicate
-from ecoaudit.crawl.engine import _content_key as content_key
-from ecoaudit.crawl.engine import _not_a_page as not_a_page
+from ecoaudit.crawl.engine import content_key, not_a_page
 from ecoaudit.measure import Pacing
 from ecoaudit.net.urls import UrlError, normalise, politeness_key
 from ecoaudit.store import Store
