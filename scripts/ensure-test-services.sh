@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Servers the test suite runs for real on 127.0.0.1: nginx (compression, cache headers, HTTP/2),
-# PostgreSQL and redis-server (the workers' broker); and the full Chromium beside the headless
+# PostgreSQL, redis-server and rabbitmq-server (the workers' brokers); and the full Chromium beside the headless
 # shell, for the test that measures the same pages in both builds. Installed from the distribution when missing; the tests start their
 # own private instances and stop them. Idempotent.
 set -uo pipefail
@@ -8,6 +8,8 @@ need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
+[ -x /usr/sbin/rabbitmq-server ] || command -v rabbitmq-server >/dev/null 2>&1 \
+  || need+=(rabbitmq-server)
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
   || command -v google-chrome >/dev/null 2>&1 || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
@@ -23,6 +25,7 @@ if command -v apt-get >/dev/null 2>&1; then
   $SUDO service nginx stop >/dev/null 2>&1 || true
   $SUDO service postgresql stop >/dev/null 2>&1 || true
   $SUDO service redis-server stop >/dev/null 2>&1 || true
+  $SUDO service rabbitmq-server stop >/dev/null 2>&1 || true
 else
   echo "apt-get not found: tests needing ${need[*]} will be skipped." >&2
 fi

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from ecoaudit.store import Store
 from ecoaudit.store.models import FrontierUrl, Page, QueuedRun
+from rabbitmq_server import RabbitServer, RabbitUnavailable
 from redis_server import RedisServer, RedisUnavailable
 from tests.local_http import LocalHttpServer
 from tests.tiny_site import tiny_site
@@ -61,13 +62,14 @@ def cluster(redis, postgres_server, tmp_path) -> Iterator[Cluster]:
 class Cluster:
     """Workers on one broker and one database; every process stopped on exit."""
 
-    def __init__(self, redis: RedisServer, db: str, folder: Path) -> None:
+    def __init__(self, redis: RedisServer | RabbitServer, db: str, folder: Path) -> None:
         self.redis = redis
         self.db = db
         self.folder = folder
         self.workers: list[subprocess.Popen] = []
         self.env = dict(os.environ, ECOAUDIT_DB=db, ECOAUDIT_BROKER=redis.url)
-        subprocess.run([sys.executable, "-c", _FLUSH, redis.url], check=True, timeout=30)
+        if redis.url.startswith("redis://"):  # a fresh queue for each test
+            subprocess.run([sys.executable, "-c", _FLUSH, redis.url], check=True, timeout=30)
 
     def __enter__(self) -> Cluster:
         return self
@@ -423,3 +425,19 @@ def test_a_run_queued_for_workers_is_never_resumed_in_process(store_url) -> None
         WorkQueue(store.engine).open_run(run_id, site_spec={}, measure={}, tool_version="x",
                                          catalogue="y")
         assert store.resumable_run("queued-site") is None
+
+
+def test_rabbitmq_works_too_through_the_broker_url(postgres_server, tiny, tmp_path) -> None:
+    try:
+        rabbit = RabbitServer.start()
+    except RabbitUnavailable as reason:
+        pytest.skip(f"RabbitMQ cannot run here: {reason}")
+    try:
+        db = postgres_server.create_database(f"rabbit_{uuid.uuid4().hex[:12]}")
+        with Cluster(rabbit, db, tmp_path) as cluster, served(tiny) as site:
+            cluster.start_worker(concurrency=3)
+            run_id = cluster.queue_url(f"{site.base}/index.html", "--max-pages", "12")
+            run = cluster.wait_for(run_id, deadline=120)
+    finally:
+        rabbit.stop()
+    assert run["status"] == "completed" and run["pages_ok"] == 12
