@@ -37,6 +37,7 @@ class RabbitServer:
     folder: Path
     port: int
     process: subprocess.Popen
+    name: str = ""
 
     @classmethod
     def start(cls) -> RabbitServer:
@@ -54,7 +55,7 @@ class RabbitServer:
                    RABBITMQ_LOG_BASE=str(folder / "log"))
         process = subprocess.Popen([binary], env=env, cwd=folder, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL, start_new_session=True)
-        server = cls(folder, port, process)
+        server = cls(folder, port, process, name)
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -73,12 +74,25 @@ class RabbitServer:
         return f"amqp://guest:guest@127.0.0.1:{self.port}//"
 
     def stop(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
+        """Stop the node: the Erlang VM leaves the script's session (it runs as the rabbitmq
+        user), so its processes are found by the node name in their environment."""
+        for number in (signal.SIGTERM, signal.SIGKILL):
+            for pid in [self.process.pid, *self._node_pids()]:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, number)
+            deadline = time.monotonic() + 20
+            while self._node_pids() and time.monotonic() < deadline:
+                time.sleep(0.2)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(10)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _node_pids(self) -> list[int]:
+        marker = f"RABBITMQ_NODENAME={self.name}".encode()
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError):
+                    if marker in (entry / "environ").read_bytes().split(b"\0"):
+                        pids.append(int(entry.name))
+        return pids
