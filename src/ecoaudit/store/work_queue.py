@@ -193,11 +193,17 @@ class WorkQueue:
                 refused[reason] = refused.get(reason, 0) + 1
                 continue
             known.add(key)
-            session.add(FrontierUrl(
-                run_id=run_id, url=item.url, url_key=key, kind=item.kind, depth=item.depth,
-                source=item.source, parent=item.parent, link_text=item.link_text or None,
-                path_key=path_digest(item.path) if item.query else None, host=item.host))
-            session.flush()
+            try:
+                with session.begin_nested():
+                    session.add(FrontierUrl(
+                        run_id=run_id, url=item.url, url_key=key, kind=item.kind,
+                        depth=item.depth, source=item.source, parent=item.parent,
+                        link_text=item.link_text or None,
+                        path_key=path_digest(item.path) if item.query else None,
+                        host=item.host))
+            except IntegrityError:  # a redirect's final URL another worker recorded meanwhile
+                refused["duplicate"] = refused.get("duplicate", 0) + 1
+                continue
             if item.kind == "page":
                 pages += 1
                 queued += 1
@@ -307,7 +313,10 @@ class WorkQueue:
                 return "mine"
             return "set_aside" if row.state == "duplicate" else "taken"
 
-        return self._transaction(action)
+        try:
+            return self._transaction(action)
+        except IntegrityError:  # another worker recorded the same final URL a moment before
+            return self._transaction(action)
 
     def add_canonical(self, run_id: int, canonical: NewUrl, limits: Limits) -> bool:
         """Queue the canonical page a page names, unless the run has it already. True when that
