@@ -17,7 +17,8 @@ from ecoaudit.store.models import Base
 from store_samples import sample_capture
 
 TABLES = {"sites", "runs", "pages", "captures", "findings", "documents", "duplicates",
-          "queued_runs", "frontier", "host_leases", "host_pace", "alembic_version"}
+          "queued_runs", "frontier", "host_leases", "host_pace", "users", "audit_log",
+          "login_attempts", "jobs", "alembic_version"}
 
 
 def test_migrations_create_every_table_in_an_empty_database(store_url: str) -> None:

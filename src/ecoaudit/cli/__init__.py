@@ -19,8 +19,8 @@ COMMAND_MODULES = {
     "acceptance": "acceptance", "audit": "audit", "check": "check", "crawl": "crawl",
     "db": "db", "demo": "demo", "export": "runs", "journey": "journey", "report": "report",
     "rescore": "rescore",
-    "queue": "queue", "rules": "rules", "runs": "runs", "schedule": "schedule", "sites": "sites",
-    "worker": "worker",
+    "queue": "queue", "rules": "rules", "runs": "runs", "schedule": "schedule", "serve": "serve",
+    "sites": "sites", "users": "users", "worker": "worker",
 }
 
 

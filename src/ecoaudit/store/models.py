@@ -300,3 +300,73 @@ class HostPace(Base):
 
     host: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
     next_start_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+# -- the web interface (`ecoaudit serve`): accounts, audit log, login attempts, jobs --------------
+
+WEB_ROLES = ("viewer", "operator", "admin")
+JOB_KINDS = ("audit", "crawl", "acceptance")
+JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
+
+
+class User(Base):
+    """A local account of the web interface (`ecoaudit users`); the password as an Argon2
+    hash, never in clear."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    role: Mapped[str] = mapped_column(sa.String(20))  # viewer, operator, admin
+    password_hash: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    password_changed_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class AuditEntry(Base):
+    """Who did what, when: logins, launches, cancellations, deletions, account changes."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+    user: Mapped[str] = mapped_column(sa.String(100))
+    action: Mapped[str] = mapped_column(sa.String(50))  # login, launch, cancel, user_add, ...
+    target: Mapped[str] = mapped_column(sa.Text, default="")
+    detail: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class LoginAttempt(Base):
+    """A failed login, kept a while for the rate limit (shared by every web process)."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+    name: Mapped[str] = mapped_column(sa.String(100), index=True)
+    address: Mapped[str] = mapped_column(sa.String(100), index=True)
+
+
+class Job(Base):
+    """Work an operator launched from the web interface (an audit, a crawl, an acceptance).
+
+    `active_fingerprint` holds `fingerprint` while the job is queued or running and NULL once
+    it ended: its unique index refuses a second active job with the same kind and parameters.
+    """
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))  # audit, crawl, acceptance
+    state: Mapped[str] = mapped_column(sa.String(20), default="queued", index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))  # SHA-256 of kind and params
+    active_fingerprint: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    progress: Mapped[dict[str, Any]] = mapped_column(default=dict)  # done, total, position
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)  # run ids, folder, files
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
