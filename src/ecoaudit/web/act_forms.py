@@ -69,7 +69,8 @@ def sites_of(settings: WebSettings) -> list[SiteConfig]:
 
 
 def private_hosts(settings: WebSettings) -> set[str]:
-    """Hosts of the configuration's sites that may be private (allow_private_addresses)."""
+    """Hosts (host or host:port, as sites.toml's site_hosts) of the sites that may be
+    private (allow_private_addresses)."""
     try:
         config = configuration(settings)
     except FormError:

@@ -76,12 +76,13 @@ def browser_failure(error: BaseException) -> str:
 # -- audit ---------------------------------------------------------------------------------------
 
 def measure_options(params: dict[str, Any]) -> MeasureOptions:
-    """The protocol of an audit or a crawl from the job's parameters."""
+    """The protocol of an audit or a crawl from the job's parameters. Private addresses: as
+    the command line does (allowed when the measured URL's own host is private), since the
+    form already refused the private URLs the server does not allow."""
     return MeasureOptions(wait_before=float(params.get("wait_before", 3.0)),
                           wait_after=float(params.get("wait_after", 3.0)),
                           timeout=float(params.get("timeout", 60.0)),
-                          devices=list(params.get("devices") or []),
-                          allow_private=bool(params.get("allow_private")))
+                          devices=list(params.get("devices") or []))
 
 
 async def _audit(params: dict[str, Any], control: JobControl) -> list[PageSamples]:

@@ -62,10 +62,11 @@ async def checked_urls(settings: WebSettings, text: str, *, required: bool) -> l
     allowed = await run_in_threadpool(private_hosts, settings)
     urls = []
     for line in lines:
-        host = (urlsplit(line).hostname or "").lower()
+        parts = urlsplit(line)
+        declared = {parts.netloc.lower(), (parts.hostname or "").lower()} & allowed
         try:
             urls.append(await run_in_threadpool(
-                check_form_url, line, settings.allow_private_urls or host in allowed))
+                check_form_url, line, settings.allow_private_urls or bool(declared)))
         except EcoauditError as error:
             raise FormError("act_error_url", url=line, reason=str(error)) from None
     return list(dict.fromkeys(urls))
