@@ -204,3 +204,14 @@ def test_own_pages_grade_a_under_ecoaudit(server, viewer, stored):
         entry = page_entry(page)
         assert entry["final_url"] == server.url(path), "not logged in"
         assert entry["ecoindex"]["grade"] == "A", (path, entry["ecoindex"])
+
+
+def test_long_lists_are_cut_into_parts_of_fifty() -> None:
+    from ecoaudit.web.views.read_data import PAGE_SIZE, int_param, paginate
+
+    rows = list(range(120))
+    first, last = paginate(rows, 1), paginate(rows, int_param("99"))
+    assert PAGE_SIZE == 50 and first.count == 3 and first.rows == rows[:50]
+    assert first.previous is None and first.next == 2
+    assert last.number == 3 and last.rows == rows[100:] and last.next is None
+    assert paginate([], int_param("x")).rows == [] and int_param("-2") == 1
