@@ -24,9 +24,11 @@ Usage (the API is stable; add keyword arguments, never change these):
         page.close()
 
 - `serve_web(folder, *, config_path=None, broker=None, out_dir=None, allow_private_urls=True,
-  trust_header=None, users=USERS, db_url=None)`: the database is `folder/ecoaudit.db` unless
-  `db_url` is given; job outputs go to `folder/jobs` unless `out_dir` is given. Private
-  addresses are allowed in forms by default (the fixture sites are on 127.0.0.1).
+  trust_header=None, users=USERS, db_url=None, proxy_headers=False)`: the database is
+  `folder/ecoaudit.db` unless `db_url` is given; job outputs go to `folder/jobs` unless
+  `out_dir` is given. Private addresses are allowed in forms by default (the fixture sites
+  are on 127.0.0.1). With `proxy_headers`, X-Forwarded-Proto/-For from 127.0.0.1 are
+  believed, as behind a proxy.
 - `USERS`: name -> (role, password); each user is named after its role.
 - `log_in(page, server, name)` logs in through the login form and waits for the page after.
 - `WebServer.store()` opens the server's database (a context manager), for checks.
@@ -97,7 +99,7 @@ def serve_web(folder: Path, *, config_path: Path | None = None, broker: str | No
               out_dir: Path | None = None, allow_private_urls: bool = True,
               trust_header: str | None = None,
               users: dict[str, tuple[str, str]] | None = None,
-              db_url: str | None = None) -> Iterator[WebServer]:
+              db_url: str | None = None, proxy_headers: bool = False) -> Iterator[WebServer]:
     """Start the application under uvicorn on 127.0.0.1 in a thread; stop it on exit."""
     db_url = db_url or f"sqlite:///{folder / 'ecoaudit.db'}"
     chosen = USERS if users is None else users
@@ -112,7 +114,9 @@ def serve_web(folder: Path, *, config_path: Path | None = None, broker: str | No
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on",
-                                           proxy_headers=False))
+                                           proxy_headers=proxy_headers,
+                                           forwarded_allow_ips="127.0.0.1",
+                                           server_header=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
                               name=f"ecoaudit-serve-{port}")
     thread.start()

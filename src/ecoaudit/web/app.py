@@ -83,15 +83,21 @@ def create_app(settings: WebSettings) -> Starlette:
 
 
 def _checked_routes() -> list[WebRoute]:
-    """The registered routes; two views for the same path and method is a bug."""
+    """The registered routes, and "/" (`views.core.home`: to the dashboard) when no view takes
+    it; two views for the same path and method is a bug."""
+    from ecoaudit.web.views.core import home
+
+    routes = list(ROUTES)
+    if not any(web_route.path == "/" and "GET" in web_route.methods for web_route in routes):
+        routes.append(WebRoute("/", home, ("GET",), "viewer", "home"))
     seen: dict[tuple[str, str], str] = {}
-    for web_route in ROUTES:
+    for web_route in routes:
         for method in web_route.methods:
             other = seen.setdefault((web_route.path, method), web_route.name)
             if other != web_route.name:
                 raise RuntimeError(f"{method} {web_route.path} is both {other!r} and "
                                    f"{web_route.name!r}")
-    return list(ROUTES)
+    return routes
 
 
 def _starlette_route(web_route: WebRoute) -> Route:

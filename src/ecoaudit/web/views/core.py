@@ -1,4 +1,4 @@
-"""The login page and logging out. The home page, "/", is the dashboard (READ's views)."""
+"""The login page and logging out; "/" when no other view takes it (see `web.app`)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,17 @@ from ecoaudit.web.context import (
 from ecoaudit.web.routing import PUBLIC, route
 from ecoaudit.web.security import login_throttle
 from ecoaudit.web.sessions import log_in, log_out
+
+DASHBOARD = "dashboard"  # the name of READ's dashboard route
+
+
+async def home(request: Request) -> Response:
+    """"/" when no other view takes it (the app adds it then): the dashboard, else the first
+    entry of the navigation."""
+    names = {getattr(found, "name", None) for found in request.app.routes}
+    if DASHBOARD in names:
+        return RedirectResponse(url_for(request, DASHBOARD), status_code=303)
+    return render(request, "web/error.html", title="ecoaudit", message="")
 
 
 @route("/login", role=PUBLIC, methods=("GET",), name="login")
