@@ -31,7 +31,7 @@ from tests.web_server import chromium, log_in, serve_web, session_cookie
 
 pytestmark = pytest.mark.browser
 
-DASHBOARD = "/dashboard"  # "/" once CORE's home view leaves it (see views/dashboard.py)
+DASHBOARD = "/"
 
 
 @pytest.fixture(scope="module")

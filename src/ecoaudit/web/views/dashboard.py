@@ -1,6 +1,5 @@
 """The collectivité's dashboard (key figures, targets, the benchmark group, size categories),
-as its report computes them, read live from the database: "/" (for now /dashboard, see
-DASHBOARD_PATH)."""
+as its report computes them, read live from the database: the home page, "/"."""
 
 from __future__ import annotations
 
@@ -15,9 +14,7 @@ from ecoaudit.web.routing import nav_item, route
 from ecoaudit.web.views.read_data import collectivite, sites_config
 from ecoaudit.web.views.read_words import read_globals
 
-# The dashboard is meant to be "/" itself; until CORE's home view ("/", which sends to the
-# route named "dashboard") is removed, it lives here (two views for "/" stop the application).
-DASHBOARD_PATH = "/dashboard"
+DASHBOARD_PATH = "/"  # the home page of the interface (web.app adds no other view there)
 
 nav_item("read_nav_dashboard", "dashboard")
 
