@@ -106,7 +106,10 @@ def serve_web(folder: Path, *, config_path: Path | None = None, broker: str | No
     for name, (role, password) in chosen.items():
         add_user(db_url, name, role, password)
     settings = WebSettings(db_url=db_url, config_path=config_path, broker=broker,
-                           out_dir=out_dir or folder / "jobs", secret_key=None,
+                           out_dir=out_dir or folder / "jobs",
+                           # SQLite: the secret is kept next to the database (as in use);
+                           # otherwise given, so that no file lands in the current folder.
+                           secret_key=None if db_url.startswith("sqlite") else "k" * 43,
                            trust_header=trust_header, allow_private_urls=allow_private_urls)
     app = create_app(settings)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
