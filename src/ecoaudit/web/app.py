@@ -14,6 +14,7 @@ page. Every response carries security headers; the Content-Security-Policy allow
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -49,6 +50,8 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"same-origin"),
 ]
 
+log = logging.getLogger(__name__)
+
 
 def create_app(settings: WebSettings) -> Starlette:
     """The web application over the database of `settings` (opened at the first request)."""
@@ -57,8 +60,15 @@ def create_app(settings: WebSettings) -> Starlette:
     holder = StoreHolder(settings.db_url)
 
     @asynccontextmanager
-    async def lifespan(_app: Starlette):  # type: ignore[no-untyped-def]
+    async def lifespan(started: Starlette):  # type: ignore[no-untyped-def]
+        from ecoaudit.web.jobs import start_jobs, stop_jobs
+
+        try:  # jobs left running by a stopped server are marked failed now, not at first use
+            await start_jobs(started)
+        except (StoreError, DBAPIError) as error:  # the database may come back: first use
+            log.warning("The jobs runner will start at the first jobs page: %s", error)
         yield
+        await stop_jobs(started)
         holder.close()
 
     max_age = int(settings.session_hours * 3600)
