@@ -243,3 +243,53 @@ def test_a_browser_that_dies_fails_the_job_and_the_next_one_runs(browser, server
     after = audit(page, server, f"{site}/?after-crash")
     assert wait_state(page, server, after, ("done", "failed")) == "done"
     page.close()
+
+
+def test_crawl_of_a_configured_site_from_the_form(browser, server):
+    page = login(browser, server, "op")
+    page.goto(server.url + "/crawl")
+    page.select_option("#site", "local")
+    for name, value in WAITS.items():
+        page.fill(f"input[name={name}]", value)
+    page.click("#launch")
+    page.wait_for_load_state()
+    job_url = page.url
+    assert wait_state(page, server, job_url, ("done", "failed")) == "done"
+    link = page.locator("p.run a").first
+    assert "completed" in page.inner_text("p.run")
+    link.click()
+    page.wait_for_load_state()
+    assert re.search(r"/runs/\d+$", page.url)
+    with Store.open(server.db_url) as store:
+        run = store.list_runs()[0]
+    assert run["site"] == "local" and run["status"] == "completed" and run["pages_ok"] == 1
+    page.close()
+
+
+def test_the_forms_and_jobs_pages_grade_a_under_ecoaudit(browser, server):
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ecoaudit.measure import MeasureOptions
+    from ecoaudit.pipeline import measure_and_score, page_entry
+
+    page = login(browser, server, "op")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "ecoaudit_session")
+    paths = ["/audit", "/crawl", "/acceptance", "/jobs"]
+    options = MeasureOptions(wait_before=0.3, wait_after=0.3, timeout=30, collect_coverage=False,
+                             allow_private=True, cookies=[{key: cookie[key] for key in
+                                                           ("name", "value", "domain", "path")}])
+    urls = [server.url + path for path in paths]
+    anonymous = MeasureOptions(wait_before=0.3, wait_after=0.3, timeout=30,
+                               collect_coverage=False, allow_private=True)
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's loop
+        scored = pool.submit(asyncio.run, measure_and_score(urls, options,
+                                                            concurrency=1)).result()
+        login_page = pool.submit(asyncio.run, measure_and_score(
+            [server.url + "/login"], anonymous, concurrency=1)).result()
+    urls, scored = [server.url + "/login", *urls], [*login_page, *scored]
+    for url, measured in zip(urls, scored, strict=True):
+        entry = page_entry(measured)
+        assert entry["final_url"] == url, "not logged in"
+        assert entry["ecoindex"]["grade"] == "A", (url, entry["ecoindex"])
+    page.close()
