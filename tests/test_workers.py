@@ -441,3 +441,38 @@ def test_rabbitmq_works_too_through_the_broker_url(postgres_server, tiny, tmp_pa
     finally:
         rabbit.stop()
     assert run["status"] == "completed" and run["pages_ok"] == 12
+
+
+def test_a_crawl_launched_from_the_web_goes_to_the_workers(cluster, redis, tiny, tmp_path) -> None:
+    from tests.web_server import chromium, log_in, serve_web
+
+    cluster.start_worker(concurrency=3)
+    with served(tiny) as site:
+        config = tmp_path / "sites.toml"
+        config.write_text(
+            f'[[sites]]\nname = "web-queued"\nstart_urls = ["{site.base}/index.html"]\n'
+            "max_pages = 8\nallow_private_addresses = true\nsitemap = false\nmin_delay = 0\n",
+            encoding="utf-8")
+        with serve_web(tmp_path / "web", config_path=config, broker=redis.url,
+                       db_url=cluster.db) as web, chromium() as browser:
+            page = browser.new_page()
+            log_in(page, web, "operator")
+            page.goto(web.url("/crawl"))
+            page.select_option("#site", "web-queued")
+            for name in ("wait_before", "wait_after"):
+                page.fill(f"input[name={name}]", "0.1")
+            page.click("#launch")
+            page.wait_for_load_state()
+            job_url, deadline, state = page.url, time.monotonic() + 120, ""
+            while state not in ("done", "failed") and time.monotonic() < deadline:
+                time.sleep(0.5)
+                page.goto(job_url)
+                state = page.get_attribute("#job-state [data-state]", "data-state") or ""
+            assert state == "done", page.inner_text("main")
+            page.close()
+    with Store.open(cluster.db) as store, store.engine.connect() as connection:
+        run = store.list_runs()[0]
+        queued = connection.execute(sa.select(QueuedRun.state).where(
+            QueuedRun.run_id == run["id"])).scalar()
+    assert queued == "finished"  # measured by the worker, not by the web server
+    assert run["status"] == "completed" and run["pages_ok"] == 8
