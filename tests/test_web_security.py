@@ -13,7 +13,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from ecoaudit.store import Store
 from ecoaudit.store.models import AuditEntry, LoginAttempt, utc_now
+from ecoaudit.web import accounts
 from ecoaudit.web.app import WebStarletteRoute
 from ecoaudit.web.routing import PUBLIC
 from ecoaudit.web.security import (
@@ -21,6 +23,7 @@ from ecoaudit.web.security import (
     FormUrlError,
     check_form_url,
     delay_after,
+    login_throttle,
 )
 from tests.web_server import chromium, log_in, serve_web, session_cookie
 
@@ -255,6 +258,16 @@ def test_the_delay_grows_with_each_failure_and_is_capped():
     assert delays[:MAX_FAILURES] == [0] * MAX_FAILURES
     assert delays[MAX_FAILURES:MAX_FAILURES + 3] == [30, 60, 120]
     assert max(delays) == 15 * 60
+
+
+def test_the_rate_limit_counts_a_name_whatever_its_case_width_or_spaces(tmp_path):
+    with Store.open(f"sqlite:///{tmp_path / 'limit.db'}") as store:
+        for spelling in ("admin", "Admin", " ADMIN ", "ａｄｍｉｎ", "admin\t"):
+            accounts.note_failed_login(store, spelling, f"10.0.0.{len(spelling)}")
+        failures, _latest = accounts.recent_failures(store, "aDmIn", "10.9.9.9", timedelta(
+            minutes=15))
+        assert failures == 5
+        assert not login_throttle(store, "Admin ", "10.9.9.9").allowed
 
 
 # -- the trusted reverse-proxy header --------------------------------------------------------------

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
+from unicodedata import normalize
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -177,9 +178,16 @@ def audit_log(store: Store, limit: int = 200) -> list[dict[str, object]]:
 # -- failed logins (the rate limit) --------------------------------------------------------------
 
 
+def throttle_name(name: str) -> str:
+    """The name a failed login counts under: case, width and surrounding spaces ignored, so
+    that "Admin", " admin" and "ＡＤＭＩＮ" share one count."""
+    return normalize("NFKC", name).strip().casefold()[:MAX_NAME_LENGTH]
+
+
 def note_failed_login(store: Store, name: str, address: str) -> None:
+    """Count a failed login of `name` from `address` (the rate limit reads these)."""
     _transaction(store, lambda session: session.add(LoginAttempt(
-        name=name[:MAX_NAME_LENGTH], address=address[:100])))
+        name=throttle_name(name), address=address[:100])))
 
 
 def recent_failures(store: Store, name: str, address: str,
@@ -191,7 +199,7 @@ def recent_failures(store: Store, name: str, address: str,
     def action(session: Session) -> tuple[int, datetime | None]:
         session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < since))
         counts = []
-        for column, value in ((LoginAttempt.name, name[:MAX_NAME_LENGTH]),
+        for column, value in ((LoginAttempt.name, throttle_name(name)),
                               (LoginAttempt.address, address[:100])):
             count, latest = session.execute(sa.select(
                 sa.func.count(LoginAttempt.id), sa.func.max(LoginAttempt.at)).where(
@@ -208,7 +216,7 @@ def forget_failures(store: Store, name: str, address: str) -> None:
     (those of other names from the address still count: one known password does not reset a
     guesser's count)."""
     _transaction(store, lambda session: session.execute(sa.delete(LoginAttempt).where(
-        LoginAttempt.name == name[:MAX_NAME_LENGTH], LoginAttempt.address == address[:100])))
+        LoginAttempt.name == throttle_name(name), LoginAttempt.address == address[:100])))
 
 
 def _aware(moment: datetime | None) -> datetime | None:
