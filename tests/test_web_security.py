@@ -366,6 +366,25 @@ def test_form_urls_pass_the_same_guard_as_sites_toml():
         assert str(raised.value).count(". ") == 0 and str(raised.value).endswith(".")
 
 
+def test_private_hosts_of_sites_toml_are_matched_as_the_crawl_does_and_the_job_keeps_the_refusal():
+    from ecoaudit.web.job_kinds import measure_options
+    from ecoaudit.web.settings import WebSettings
+    from ecoaudit.web.views.act import may_be_private
+
+    allowed = {"127.0.0.1:8123", "*.intranet.example"}
+    closed, opened = WebSettings(), WebSettings(allow_private_urls=True)
+    assert may_be_private(closed, allowed, "http://127.0.0.1:8123/a")
+    assert may_be_private(closed, allowed, "http://wiki.intranet.example/")
+    assert not may_be_private(closed, allowed, "http://127.0.0.1:5432/")
+    assert not may_be_private(closed, allowed, "http://127.0.0.1/")
+    assert not may_be_private(closed, allowed, "not a url")
+    assert may_be_private(opened, set(), "http://10.0.0.8/")
+    # A job launched without the permission measures with private addresses refused, even if
+    # the host's DNS answer turned private after the form checked it.
+    assert measure_options({"allow_private": False}).allow_private is False
+    assert measure_options({}).allow_private is None
+
+
 # -- the `ecoaudit users` command ----------------------------------------------------------
 
 

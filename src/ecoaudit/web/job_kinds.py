@@ -76,13 +76,15 @@ def browser_failure(error: BaseException) -> str:
 # -- audit ---------------------------------------------------------------------------------------
 
 def measure_options(params: dict[str, Any]) -> MeasureOptions:
-    """The protocol of an audit or a crawl from the job's parameters. Private addresses: as
-    the command line does (allowed when the measured URL's own host is private), since the
-    form already refused the private URLs the server does not allow."""
+    """The protocol of an audit or a crawl from the job's parameters. Private addresses:
+    refused when the form said so (`allow_private: false`, checked again at measurement time
+    against a DNS answer that changed); otherwise as the command line does (allowed when the
+    measured URL's own host is private)."""
     return MeasureOptions(wait_before=float(params.get("wait_before", 3.0)),
                           wait_after=float(params.get("wait_after", 3.0)),
                           timeout=float(params.get("timeout", 60.0)),
-                          devices=list(params.get("devices") or []))
+                          devices=list(params.get("devices") or []),
+                          allow_private=params.get("allow_private"))
 
 
 async def _audit(params: dict[str, Any], control: JobControl) -> list[PageSamples]:

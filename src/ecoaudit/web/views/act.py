@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -21,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ecoaudit.errors import EcoauditError
+from ecoaudit.net.hosts import host_matches
+from ecoaudit.net.urls import UrlError, host_key
 from ecoaudit.web.act_forms import (
     DEVICES,
     FormError,
@@ -62,14 +63,23 @@ async def checked_urls(settings: WebSettings, text: str, *, required: bool) -> l
     allowed = await run_in_threadpool(private_hosts, settings)
     urls = []
     for line in lines:
-        parts = urlsplit(line)
-        declared = {parts.netloc.lower(), (parts.hostname or "").lower()} & allowed
         try:
             urls.append(await run_in_threadpool(
-                check_form_url, line, settings.allow_private_urls or bool(declared)))
+                check_form_url, line, may_be_private(settings, allowed, line)))
         except EcoauditError as error:
             raise FormError("act_error_url", url=line, reason=str(error)) from None
     return list(dict.fromkeys(urls))
+
+
+def may_be_private(settings: WebSettings, allowed: set[str], url: str) -> bool:
+    """Whether `url` may name a private address: the server allows private URLs, or its host
+    (and port) is one of `allowed`, the hosts of the sites that allow private addresses."""
+    if settings.allow_private_urls:
+        return True
+    try:
+        return host_matches(host_key(url), sorted(allowed))
+    except (UrlError, ValueError):
+        return False
 
 
 def protocol_params(form: FormData) -> dict[str, Any]:
@@ -96,8 +106,13 @@ async def audit_page(request: Request) -> Response:
     try:
         urls = await checked_urls(settings_of(request), str(form.get("urls", "")), required=True)
         devices = [name for name in form.getlist("device") if name in DEVICES] or ["desktop"]
+        allowed = await run_in_threadpool(private_hosts, settings_of(request))
+        private = any(may_be_private(settings_of(request), allowed, url) for url in urls)
+        # Not allowed: the measurement refuses a private address too, even if the host's DNS
+        # answer changed since the form checked it.
         params = {"urls": urls, "devices": devices,
-                  "repeat": int(number(form, "repeat", 1, 1, 20)), **protocol_params(form)}
+                  "repeat": int(number(form, "repeat", 1, 1, 20)), **protocol_params(form),
+                  **({} if private else {"allow_private": False})}
     except FormError as error:
         return _form_page(request, "web/audit.html", error, values=dict(form))
     return await launch(request, "audit", params, " ".join(urls))
