@@ -293,3 +293,46 @@ def test_the_forms_and_jobs_pages_grade_a_under_ecoaudit(browser, server):
         assert entry["final_url"] == url, "not logged in"
         assert entry["ecoindex"]["grade"] == "A", (url, entry["ecoindex"])
     page.close()
+
+
+def test_jobs_left_running_are_failed_once_the_database_comes_back(tmp_path):
+    """A database unreachable at start-up: the runner marks the left-over jobs failed before it
+    claims anything, as soon as the database answers (the left-over no longer blocks its twin)."""
+    import asyncio
+
+    from ecoaudit.store.jobs import SERVER_STOPPED, JobStore
+    from ecoaudit.web.jobs import JobRunner
+
+    db_url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    with Store.open(db_url) as store:
+        jobs = JobStore(store.engine)
+        left = jobs.submit("audit", {"urls": ["http://example.org/"]}, "op").job["id"]
+        jobs.claim_next()
+    store = Store.open(db_url)
+    reachable = threading.Event()
+
+    def opened() -> Store:
+        if not reachable.is_set():
+            raise OSError("database down")
+        return store
+
+    async def scenario() -> dict:
+        runner = JobRunner(opened, WebSettings(db_url=db_url, out_dir=tmp_path / "out"))
+        await runner.start()
+        await asyncio.sleep(0.1)
+        reachable.set()
+        runner.wake()
+        deadline = time.monotonic() + 10
+        while (job := runner.jobs.get(left))["state"] == "running" and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        await runner.stop()
+        return job
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        with ThreadPoolExecutor(1) as pool:  # Playwright's sync API may hold this thread's loop
+            job = pool.submit(asyncio.run, scenario()).result()
+    finally:
+        store.close()
+    assert job["state"] == "failed" and job["error"] == SERVER_STOPPED

@@ -66,6 +66,7 @@ class JobRunner:
         self._current: int | None = None
         self._future: asyncio.Future[dict[str, Any]] | None = None
         self._stop_current = threading.Event()
+        self._recovered = False  # the left-over jobs of a stopped server are marked failed
 
     @property
     def jobs(self) -> JobStore:
@@ -76,14 +77,21 @@ class JobRunner:
 
     async def start(self) -> None:
         """Fail the jobs a stopped server left running, then start taking jobs."""
+        await self._fail_left_over()
+        self._task = asyncio.create_task(self._loop(), name="ecoaudit-job-runner")
+
+    async def _fail_left_over(self) -> None:
+        """Mark failed the jobs a stopped server left running, once; when the database cannot
+        be reached yet, the loop tries again before it claims any job (a left-over job would
+        otherwise stay "running" for ever and block its twin)."""
         try:
             left = await asyncio.to_thread(lambda: self.jobs.fail_unfinished())
         except Exception:  # the database is not there yet: the pages say so; jobs wait for it
             log.warning("Cannot read the job queue at start-up", exc_info=True)
-            left = 0
+            return
+        self._recovered = True
         if left:
             log.warning("%d job(s) were running when the server stopped: marked failed.", left)
-        self._task = asyncio.create_task(self._loop(), name="ecoaudit-job-runner")
 
     async def stop(self) -> None:
         """Stop taking jobs; the running one is asked to stop and marked failed if it must be
@@ -113,8 +121,11 @@ class JobRunner:
 
     async def _loop(self) -> None:
         while True:
+            if not self._recovered:
+                await self._fail_left_over()
             try:
-                job = await asyncio.to_thread(lambda: self.jobs.claim_next())
+                job = None if not self._recovered else await asyncio.to_thread(
+                    lambda: self.jobs.claim_next())
             except Exception:  # the database is unreachable for a while: try again later
                 log.warning("Cannot read the job queue", exc_info=True)
                 job = None
