@@ -320,6 +320,28 @@ def test_an_unreachable_database_gives_a_503_page_saying_so(tmp_path, browser):
         context.close()
 
 
+def test_every_page_of_a_logged_in_user_is_the_503_page_while_the_database_is_down(tmp_path):
+    """A session opened before the database went away: every GET route says so (503)."""
+    import base64
+    import json
+    import time
+
+    import itsdangerous
+
+    unreachable = "postgresql+psycopg://ecoaudit:secret@127.0.0.1:9/ecoaudit"
+    with serve_web(tmp_path, db_url=unreachable, users={}) as server:
+        signer = itsdangerous.TimestampSigner(server.settings.secret_key)
+        session = {"user": "viewer", "auth_at": time.time(), "csrf": "t" * 43}
+        cookie = signer.sign(base64.b64encode(json.dumps(session).encode())).decode()
+        gets = [path for method, path, _role in protected_routes(server.app) if method == "GET"]
+        with httpx.Client(base_url=server.base, cookies={"ecoaudit_session": cookie}) as client:
+            for path in gets:
+                response = client.get(path)
+                assert response.status_code == 503, (path, response.status_code)
+                assert "Base de données indisponible" in response.text, path
+                assert "Traceback" not in response.text and "secret" not in response.text
+
+
 def test_an_unknown_page_is_a_404_page(server, page):
     log_in(page, server, "viewer")
     response = page.goto(server.url("/no/such/page"))
@@ -450,3 +472,23 @@ def test_a_duplicate_user_name_is_refused_in_one_sentence(tmp_path):
     assert result.stderr.strip() == ("Error: A user named 'paul' already exists: choose another "
                                      "name, or change its password with `ecoaudit users "
                                      "passwd`.")
+
+
+# -- wording ----------------------------------------------------------------------------------------
+
+
+def test_every_message_file_has_the_same_keys_in_french_and_english():
+    import tomllib
+    from importlib import resources
+
+    from ecoaudit.web.i18n import _flatten
+
+    templates = resources.files("ecoaudit") / "templates"
+    pairs = [(folder / entry.name, folder / entry.name.replace(".fr.toml", ".en.toml"))
+             for folder in (templates / "web", templates / "report")
+             for entry in folder.iterdir() if entry.name.endswith(".fr.toml")]
+    assert len(pairs) >= 4
+    for french, english in pairs:
+        keys = [set(_flatten(tomllib.loads(path.read_text(encoding="utf-8"))))
+                for path in (french, english)]
+        assert keys[0] == keys[1], (french.name, sorted(keys[0] ^ keys[1]))
