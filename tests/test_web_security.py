@@ -474,7 +474,7 @@ def test_a_duplicate_user_name_is_refused_in_one_sentence(tmp_path):
                                      "passwd`.")
 
 
-# -- wording ----------------------------------------------------------------------------------------
+# -- wording ------------------------------------------------------------------------------------
 
 
 def test_every_message_file_has_the_same_keys_in_french_and_english():
