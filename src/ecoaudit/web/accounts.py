@@ -55,12 +55,14 @@ def _count(result: object) -> int:
 
 
 def check_role(role: str) -> str:
+    """`role` when it is viewer, operator or admin; AccountError otherwise."""
     if role not in WEB_ROLES:
         raise AccountError(f"Unknown role {role!r}: use viewer, operator or admin.")
     return role
 
 
 def check_name(name: str) -> str:
+    """The name without surrounding spaces, when it can name an account; AccountError otherwise."""
     name = name.strip()
     if not name or len(name) > MAX_NAME_LENGTH or any(ch.isspace() or not ch.isprintable()
                                                       for ch in name):
@@ -70,6 +72,7 @@ def check_name(name: str) -> str:
 
 
 def check_password(password: str) -> str:
+    """`password` when it is long enough; AccountError otherwise."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"The password is too short: use at least {MIN_PASSWORD_LENGTH} "
                            "characters.")
@@ -77,6 +80,7 @@ def check_password(password: str) -> str:
 
 
 def hash_password(password: str) -> str:
+    """The Argon2 hash of a password that passes `check_password`."""
     return _HASHER.hash(check_password(password))
 
 
@@ -110,6 +114,7 @@ def users(store: Store) -> list[Account]:
 
 
 def find_user(store: Store, name: str) -> Account | None:
+    """The account named `name` (exactly), or None."""
     def action(session: Session) -> Account | None:
         user = session.scalar(sa.select(User).where(User.name == name))
         return None if user is None else _account(user)

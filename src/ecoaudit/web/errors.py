@@ -39,10 +39,12 @@ def error_page(request: Request, status: int, message: str,
 
 
 def message(request: Request, key: str, **values: object) -> str:
+    """The message `key` in the request's language."""
     return translator(language_of(request))(key, **values)
 
 
 async def http_error(request: Request, error: Exception) -> Response:
+    """A 404, 405 or other HTTP error raised by routing or a view, as the error page."""
     assert isinstance(error, HTTPException)
     key = {404: "error_404_text", 405: "error_405_text"}.get(error.status_code)
     text = message(request, key) if key else str(error.detail)

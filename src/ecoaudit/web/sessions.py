@@ -56,6 +56,7 @@ def log_in(request: Request, name: str) -> None:
 
 
 def log_out(request: Request) -> None:
+    """End the session (only the language is kept)."""
     lang = language_of(request)
     request.session.clear()
     request.session["lang"] = lang

@@ -23,13 +23,14 @@ async def page_page(request: Request) -> Response:
                                    request.path_params["page_id"])
     page = view.page
     findings = page.get("findings") or []
+    domains = requests_by_domain(page)
     failing = [f for f in findings if f.get("status") in ("fail", "warn")]
     failing.sort(key=lambda f: (f["status"] != "fail", -(f.get("saving_bytes") or 0)))
     not_applicable = [] if page.get("error") else [f for f in findings if f.get("status") == "na"]
     return render(
         request, "web/page.html", view=view, run=view.run, page=page,
-        by_type=requests_by_type(page), by_domain=requests_by_domain(page)[:10],
-        domains=len(requests_by_domain(page)), third_parties=third_party_domains(page),
+        by_type=requests_by_type(page), by_domain=domains[:10],
+        domains=len(domains), third_parties=third_party_domains(page),
         requests=paginate(page.get("requests") or [], int_param(request.query_params.get("p"))),
         failing=failing, not_applicable=not_applicable,
         passed_count=sum(f.get("status") == "pass" for f in findings),
