@@ -492,3 +492,40 @@ def test_every_message_file_has_the_same_keys_in_french_and_english():
         keys = [set(_flatten(tomllib.loads(path.read_text(encoding="utf-8"))))
                 for path in (french, english)]
         assert keys[0] == keys[1], (french.name, sorted(keys[0] ^ keys[1]))
+
+
+def test_only_an_admin_reads_the_audit_log(server, page):
+    log_in(page, server, "operator")
+    assert page.locator("nav a[href='/admin/audit-log']").count() == 0
+    response = page.goto(server.url("/admin/audit-log"))
+    assert response is not None and response.status == 403
+    page.context.clear_cookies()
+    log_in(page, server, "admin")
+    page.goto(server.url("/admin/audit-log"))
+    rows = page.locator("#audit-log tbody tr")
+    assert rows.count() >= 2
+    text = page.inner_text("#audit-log")
+    assert "operator" in text and "admin" in text and "login" in text
+    assert page.locator("nav a[href='/admin/audit-log']").count() == 1
+
+
+def test_the_navigation_keeps_its_order(server, page):
+    log_in(page, server, "admin")
+    hrefs = page.locator("nav a").evaluate_all("links => links.map(link => link.pathname)")
+    wanted = ["/", "/compare", "/jobs", "/admin/audit-log"]
+    assert [href for href in hrefs if href in wanted] == wanted
+
+
+def test_a_malformed_sites_toml_gives_its_sentence_not_a_trace(tmp_path, browser):
+    config = tmp_path / "sites.toml"
+    config.write_text('[[sites]]\nname = "x"\nstart_urls = ["https://example.org/"]\n'
+                      "max_pagez = 3\n", encoding="utf-8")
+    (tmp_path / "web").mkdir()
+    with serve_web(tmp_path / "web", config_path=config) as web:
+        page = browser.new_page()
+        log_in(page, web, "viewer")
+        response = page.goto(web.url("/"))
+        text = page.inner_text("main")
+        page.close()
+    assert response is not None and response.status == 500
+    assert "max_pagez" in text and "Traceback" not in text

@@ -30,6 +30,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ecoaudit.errors import EcoauditError
 from ecoaudit.report.i18n import LANGUAGES
 from ecoaudit.store import StoreError
 from ecoaudit.web import errors
@@ -83,6 +84,7 @@ def create_app(settings: WebSettings) -> Starlette:
             HTTPException: errors.http_error,
             StoreError: errors.store_error,
             DBAPIError: errors.database_error,
+            EcoauditError: errors.ecoaudit_error,
             Exception: errors.server_error,
         },
         lifespan=lifespan,

@@ -70,6 +70,13 @@ async def database_error(request: Request, error: Exception) -> Response:
     return await store_error(request, storage)
 
 
+async def ecoaudit_error(request: Request, error: Exception) -> Response:
+    """A problem ecoaudit explains in one sentence (a malformed sites.toml, ...): that
+    sentence, on the 500 page, without a trace."""
+    log.warning("%s %s: %s", request.method, request.url.path, error)
+    return error_page(request, 500, str(error))
+
+
 async def server_error(request: Request, error: Exception) -> Response:
     """Any unexpected error: logged here with its trace, a plain page for the user."""
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)

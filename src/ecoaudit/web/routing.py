@@ -65,11 +65,18 @@ def route(path: str, *, role: str = "viewer", methods: tuple[str, ...] = ("GET",
     return register
 
 
+# The navigation's order, whatever order the view modules are imported in.
+NAV_ORDER = ("dashboard", "read_compare", "act_jobs", "admin_audit_log")
+
+
 def nav_item(label: str, route_name: str, role: str = "viewer") -> None:
-    """Add an entry to the navigation bar (once; shown to users with `role` or above)."""
+    """Add an entry to the navigation bar (once; shown to users with `role` or above), in
+    NAV_ORDER's order (entries it does not name come last)."""
     item = NavItem(label, route_name, role)
     if item not in NAV:
         NAV.append(item)
+        NAV.sort(key=lambda entry: NAV_ORDER.index(entry.route) if entry.route in NAV_ORDER
+                 else len(NAV_ORDER))
 
 
 def role_rank(role: str) -> int:
