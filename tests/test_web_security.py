@@ -494,26 +494,25 @@ def test_every_message_file_has_the_same_keys_in_french_and_english():
         assert keys[0] == keys[1], (french.name, sorted(keys[0] ^ keys[1]))
 
 
-def test_only_an_admin_reads_the_audit_log(server, page):
-    log_in(page, server, "operator")
-    assert page.locator("nav a[href='/admin/audit-log']").count() == 0
-    response = page.goto(server.url("/admin/audit-log"))
-    assert response is not None and response.status == 403
-    page.context.clear_cookies()
-    log_in(page, server, "admin")
-    page.goto(server.url("/admin/audit-log"))
-    rows = page.locator("#audit-log tbody tr")
-    assert rows.count() >= 2
-    text = page.inner_text("#audit-log")
-    assert "operator" in text and "admin" in text and "login" in text
-    assert page.locator("nav a[href='/admin/audit-log']").count() == 1
-
-
-def test_the_navigation_keeps_its_order(server, page):
-    log_in(page, server, "admin")
-    hrefs = page.locator("nav a").evaluate_all("links => links.map(link => link.pathname)")
-    wanted = ["/", "/compare", "/jobs", "/admin/audit-log"]
-    assert [href for href in hrefs if href in wanted] == wanted
+def test_only_an_admin_reads_the_audit_log(tmp_path, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    with serve_web(tmp_path) as server:  # its own: other tests here fail logins on purpose
+        log_in(page, server, "operator")
+        assert page.locator("nav a[href='/admin/audit-log']").count() == 0
+        response = page.goto(server.url("/admin/audit-log"))
+        assert response is not None and response.status == 403
+        context.clear_cookies()
+        log_in(page, server, "admin")
+        page.goto(server.url("/admin/audit-log"))
+        assert page.locator("#audit-log tbody tr").count() >= 2
+        text = page.inner_text("#audit-log")
+        assert "operator" in text and "admin" in text and "login" in text
+        assert page.locator("nav a[href='/admin/audit-log']").count() == 1
+        hrefs = page.locator("nav a").evaluate_all("links => links.map(link => link.pathname)")
+        wanted = ["/", "/compare", "/jobs", "/admin/audit-log"]
+        assert [href for href in hrefs if href in wanted] == wanted  # the navigation's order
+    context.close()
 
 
 def test_a_malformed_sites_toml_gives_its_sentence_not_a_trace(tmp_path, browser):
