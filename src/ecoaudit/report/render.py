@@ -106,43 +106,61 @@ def plain_value(value: Any, t: Translator | None = None) -> str:
     return str(value)
 
 
-class _Writer:
-    def __init__(self, out_dir: Path, lang: str, now: datetime) -> None:
-        self.out_dir = out_dir
-        self.t = Translator(lang)
-        self.env = environment()
-        self.env.filters["plain"] = lambda value: plain_value(value, self.t)
-        self.rule_text = RuleTexts(lang)
-        self.common = {
-            "t": self.t, "version": __version__, "generated_at": now, "swd": swd_grams,
-            "rule_text": self.rule_text, "metric_label": self.metric_label,
-            "metric_value": self.metric_value, "change_points": CHANGE_POINTS,
-            "finding_value": self.finding_value, "finding_reason": self.finding_reason,
-            "evidence_text": self.evidence_text,
-        }
-        self.written: list[Path] = []
+class ReportWording:
+    """The report's wording in one language: its translator, rule texts, and how findings,
+    evidence and target values read. The static report and the web pages share it."""
 
-    # -- what the rules found, in the report's language (stored text for older findings) ----
+    def __init__(self, lang: str) -> None:
+        self.t = Translator(lang)
+        self.rule_text = RuleTexts(lang)
+
+    def plain(self, value: Any) -> str:
+        """A finding's value or threshold as short text, numbers in this language."""
+        return plain_value(value, self.t)
 
     def finding_value(self, finding: dict[str, Any]) -> str:
+        """What a rule measured, in this language (the stored text for older findings)."""
         if finding.get("value_message"):
             return self.t.message(finding["value_message"], plain_value(finding.get("value")))
         return plain_value(finding.get("value"), self.t)
 
     def finding_reason(self, finding: dict[str, Any]) -> str:
+        """Why a rule did not apply."""
         return self.t.message(finding.get("reason_message"), finding.get("reason"))
 
     def evidence_text(self, item: dict[str, Any]) -> str:
+        """One piece of a finding's evidence, in this language."""
         return self.t.message(item.get("message"), item.get("detail"))
 
     def metric_label(self, metric: str) -> str:
+        """The label of a target's metric."""
         key = f"metric_{metric}"
         return self.t(key) if self.t.has(key) else metric
 
     def metric_value(self, metric: str, value: float | None) -> str:
+        """A target's value: a share as a percentage, else a number."""
         if metric.startswith(PERCENT_METRICS):
             return self.t.percent(value)
         return self.t.number(value, 1)
+
+    def template_words(self) -> dict[str, Any]:
+        """What every report template expects of the wording."""
+        return {
+            "t": self.t, "swd": swd_grams, "rule_text": self.rule_text,
+            "metric_label": self.metric_label, "metric_value": self.metric_value,
+            "change_points": CHANGE_POINTS, "finding_value": self.finding_value,
+            "finding_reason": self.finding_reason, "evidence_text": self.evidence_text,
+        }
+
+
+class _Writer(ReportWording):
+    def __init__(self, out_dir: Path, lang: str, now: datetime) -> None:
+        super().__init__(lang)
+        self.out_dir = out_dir
+        self.env = environment()
+        self.env.filters["plain"] = self.plain
+        self.common = {**self.template_words(), "version": __version__, "generated_at": now}
+        self.written: list[Path] = []
 
     def write(self, relative: str, template: str, **context: Any) -> Path:
         path = self.out_dir / relative
