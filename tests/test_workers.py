@@ -476,3 +476,22 @@ def test_a_crawl_launched_from_the_web_goes_to_the_workers(cluster, redis, tiny,
             QueuedRun.run_id == run["id"])).scalar()
     assert queued == "finished"  # measured by the worker, not by the web server
     assert run["status"] == "completed" and run["pages_ok"] == 8
+
+
+def test_a_run_cancelled_on_the_workers_ends_interrupted(cluster, tiny) -> None:
+    cluster.start_worker(concurrency=2)
+    with served(tiny) as site:
+        run_id = cluster.queue_url(f"{site.base}/index.html", "--max-pages", "200")
+        cluster.wait_for(run_id, until=lambda counts: counts.get("done", 0) >= 5)
+        cancelled = cluster.ecoaudit("queue", "--cancel", str(run_id))
+        assert cancelled.returncode == 0, cancelled.stderr
+        assert "cancelled" in cancelled.stdout
+        run = cluster.wait_for(run_id, deadline=120)
+        measured = len(site.html_gets())
+        time.sleep(2)
+        assert len(site.html_gets()) == measured  # nothing more measured once it ended
+    assert run["status"] == "interrupted"
+    assert run["reason"].startswith("cancelled: ")
+    assert 5 <= run["pages_ok"] < 200
+    listed = json.loads(cluster.ecoaudit("queue", "--all", "--json").stdout)
+    assert [row["pages"]["queued"] for row in listed if row["run_id"] == run_id] == [0]

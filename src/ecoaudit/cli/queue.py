@@ -18,10 +18,13 @@ from ecoaudit.cli.output import console
               help="The database the workers share (default: $ECOAUDIT_DB).")
 @click.option("--retry-failed", "retry_run", type=int, metavar="RUN", default=None,
               help="Queue the failed pages of run RUN again (needs --broker).")
+@click.option("--cancel", "cancel_run", type=int, metavar="RUN", default=None,
+              help="Cancel run RUN: its queued pages are not measured, it ends interrupted "
+              "(needs --broker).")
 @broker_option
 @click.option("--all", "show_all", is_flag=True, help="Also list the finished runs.")
 @click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
-def queue(db_url, retry_run, broker, show_all, as_json) -> None:
+def queue(db_url, retry_run, cancel_run, broker, show_all, as_json) -> None:
     """Queued crawls: pages queued, being measured, done and failed; a waiting run's position
     (pages of older runs ahead of it). Read from the database, whatever the broker holds."""
     from ecoaudit.store import Store
@@ -31,6 +34,8 @@ def queue(db_url, retry_run, broker, show_all, as_json) -> None:
         work = WorkQueue(store.engine)
         if retry_run is not None:
             _retry(work, retry_run, broker)
+        if cancel_run is not None:
+            _cancel(store, work, cancel_run, broker)
         rows = [row for row in work.overview() if show_all or row["state"] != "finished"]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -70,3 +75,21 @@ def _retry(work, run_id: int, broker: str | None) -> None:
     count = work.retry_failed(run_id)
     send_page_tokens(app, run_id, count, run_limits(run))
     console.print(f"Run {run_id}: {count} failed page(s) queued again.")
+
+
+def _cancel(store, work, run_id: int, broker: str | None) -> None:
+    from ecoaudit.workers.celery_app import check_broker, make_app
+    from ecoaudit.workers.submit import cancel_queued_run
+
+    if broker is None:
+        raise click.UsageError("--cancel needs the broker: give --broker URL or set "
+                               "ECOAUDIT_BROKER.")
+    run = work.queued_run(run_id)
+    if run is None or run["state"] not in ("crawling", "cancelling"):
+        raise click.UsageError(f"Run {run_id} is not a crawl in progress on the workers: "
+                               "`ecoaudit queue` lists those that are.")
+    app = make_app(broker)
+    check_broker(app)
+    count = cancel_queued_run(store, app, run_id)
+    console.print(f"Run {run_id}: cancelled, {count} queued page(s) will not be measured; the "
+                  "pages being measured end first.")

@@ -223,11 +223,12 @@ class Duplicate(Base):
 
 # -- the work queue: runs crawled by workers (`ecoaudit worker`), shared through the database --
 
-QUEUE_STATES = ("crawling", "finishing", "finished")
+QUEUE_STATES = ("crawling", "cancelling", "finishing", "finished")
 # A frontier URL is queued, claimed by a worker, then done or failed (measured), duplicate (set
-# aside as a copy of another page), refused (robots.txt, seen when claimed) or redirect (the
-# final URL of another page's redirect: measured through it).
-FRONTIER_STATES = ("queued", "claimed", "done", "failed", "duplicate", "refused", "redirect")
+# aside as a copy of another page), refused (robots.txt, seen when claimed), redirect (the
+# final URL of another page's redirect: measured through it) or cancelled (the run was).
+FRONTIER_STATES = ("queued", "claimed", "done", "failed", "duplicate", "refused", "redirect",
+                   "cancelled")
 
 
 class QueuedRun(Base):

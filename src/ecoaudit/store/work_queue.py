@@ -140,7 +140,8 @@ class WorkQueue:
         def action(session: Session) -> bool:
             result = session.execute(
                 sa.update(QueuedRun)
-                .where(QueuedRun.run_id == run_id, QueuedRun.state == "crawling")
+                .where(QueuedRun.run_id == run_id,
+                       QueuedRun.state.in_(("crawling", "cancelling")))
                 .values(state="finishing", active_at=utc_now()))
             return bool(getattr(result, "rowcount", 0))
 
@@ -179,6 +180,8 @@ class WorkQueue:
         queued_run = session.execute(
             sa.select(QueuedRun).where(QueuedRun.run_id == run_id).with_for_update()
         ).scalar_one()
+        if queued_run.state == "cancelling":  # a cancelled run adds no page
+            return 0
         counts = dict(session.execute(
             sa.select(FrontierUrl.kind, sa.func.count()).where(FrontierUrl.run_id == run_id)
             .group_by(FrontierUrl.kind)).all())
@@ -409,6 +412,30 @@ class WorkQueue:
         return self._transaction(lambda session: session.scalar(sa.select(sa.func.count()).where(
             FrontierUrl.run_id == run_id, FrontierUrl.kind == "page",
             FrontierUrl.state == "queued")) or 0)
+
+    def cancel_run(self, run_id: int) -> tuple[int, bool]:
+        """Cancel a crawling run: it adds no more links, its queued pages and documents become
+        "cancelled" (pages being measured end normally). (pages cancelled, whether no page is
+        left open: the caller then queues the run's last step)."""
+
+        def action(session: Session) -> tuple[int, bool]:
+            session.execute(sa.update(QueuedRun).where(
+                QueuedRun.run_id == run_id, QueuedRun.state == "crawling").values(
+                    state="cancelling", active_at=utc_now()))
+            result = session.execute(
+                sa.update(FrontierUrl).where(FrontierUrl.run_id == run_id,
+                                             FrontierUrl.state == "queued")
+                .values(state="cancelled", done_at=utc_now()))
+            return int(getattr(result, "rowcount", 0) or 0), self._open_pages(session,
+                                                                             run_id) == 0
+
+        return self._transaction(action)
+
+    def cancelled_pages(self, run_id: int) -> int:
+        """Pages of the run that a cancel left unmeasured."""
+        return self._transaction(lambda session: session.scalar(sa.select(sa.func.count()).where(
+            FrontierUrl.run_id == run_id, FrontierUrl.kind == "page",
+            FrontierUrl.state == "cancelled")) or 0)
 
     def retry_failed(self, run_id: int) -> int:
         """Failed pages of the run queued again (the run reopens); how many."""

@@ -35,6 +35,7 @@ from ecoaudit.workflows.acceptance.evidence import EVIDENCE_DIR, MANIFEST_NAME, 
 
 PROGRESS_INTERVAL = 0.5  # seconds between two progress writes
 POLL_INTERVAL = 0.3  # seconds between two looks at a child process or a cancel request
+CANCEL_WAIT_SECONDS = 300  # a crawl cancelled on the workers: its pages in flight end first
 
 
 class JobFailed(Exception):
@@ -184,7 +185,7 @@ def _queued_crawl(site: Any, store: Any, params: dict[str, Any], control: JobCon
     from ecoaudit.crawl.engine import CrawlProgress
     from ecoaudit.workers.celery_app import check_broker, make_app
     from ecoaudit.workers.follow import follow_runs
-    from ecoaudit.workers.submit import queue_crawls
+    from ecoaudit.workers.submit import cancel_queued_run, queue_crawls
 
     app = make_app(broker)
     check_broker(app)
@@ -198,8 +199,12 @@ def _queued_crawl(site: Any, store: Any, params: dict[str, Any], control: JobCon
         control.progress(state.done, state.done + state.queued, failed=state.failed,
                          workers=True)
 
-    results = follow_runs(store, [item.run_id for item in queued], update,
-                          stop=control.stop_requested)
+    run_ids = [item.run_id for item in queued]
+    results = follow_runs(store, run_ids, update, stop=control.stop_requested)
+    if control.stop_requested():  # the workers' queued pages are cancelled, then it ends
+        for run_id in run_ids:
+            cancel_queued_run(store, app, run_id)
+        results = follow_runs(store, run_ids, update, timeout=CANCEL_WAIT_SECONDS)
     return _crawl_result(results, cancelled=control.stop_requested(), workers=True)
 
 

@@ -19,12 +19,18 @@ async def finish_run(context: RunContext, store: Store, queue: WorkQueue, worker
                      refused: dict[str, int]) -> tuple[str, str | None]:
     """Inspect the documents, play the journeys, judge the site, close the run."""
     run_id, site = context.run_id, context.site
-    await _inspect_documents(context, store, queue, worker)
-    failures = await play_site_journeys(context.pipeline, site, context.devices,
-                                        context.login.state)
+    cancelled = await asyncio.to_thread(queue.cancelled_pages, run_id)
+    failures: list[str] = []
+    if not cancelled:
+        await _inspect_documents(context, store, queue, worker)
+        failures = await play_site_journeys(context.pipeline, site, context.devices,
+                                            context.login.state)
     run = await asyncio.to_thread(store.run, run_id)
     done = (run["pages_ok"] or 0) + (run["pages_failed"] or 0)
     status, reason = final_status(done, run["pages_failed"] or 0, refused)
+    if cancelled:
+        status, reason = "interrupted", (f"cancelled: {cancelled} queued page(s) not measured"
+                                         + (f"; {reason}" if reason else ""))
     reason = "; ".join(filter(None, [context.login.note(reason), context.login_failure,
                                      *failures])) or None
     if done:

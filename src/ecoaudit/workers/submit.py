@@ -22,7 +22,7 @@ from ecoaudit.net.httpfetch import site_client
 from ecoaudit.net.urls import UrlError
 from ecoaudit.store import Store
 from ecoaudit.store.work_queue import WorkQueue
-from ecoaudit.workers.celery_app import send_page_tokens
+from ecoaudit.workers.celery_app import send_finish_token, send_page_tokens
 from ecoaudit.workers.frontier_rows import limits_of, new_url
 from ecoaudit.workers.run_context import task_limits
 from ecoaudit.workers.versions import Versions
@@ -108,3 +108,14 @@ async def _refused(store: Store, queue: WorkQueue, site: SiteConfig, run_id: int
     await asyncio.to_thread(queue.mark_finished, run_id)
     await asyncio.to_thread(store.finish_run, run_id, "failed", reason)
     return QueuedCrawl(site.name, run_id, 0, reason)
+
+
+def cancel_queued_run(store: Store, app: Celery, run_id: int) -> int:
+    """Cancel a run crawled by workers: its queued pages are not measured, the pages being
+    measured end, then the run ends "interrupted" (its last step is queued here when no page
+    is left). How many pages were cancelled."""
+    queue = WorkQueue(store.engine)
+    cancelled, nothing_left = queue.cancel_run(run_id)
+    if nothing_left and queue.begin_finish(run_id):
+        send_finish_token(app, run_id)
+    return cancelled

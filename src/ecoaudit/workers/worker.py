@@ -87,6 +87,11 @@ class Reaper(threading.Thread):
 
     def reap(self) -> None:
         for run_id, state in self.queue.open_runs():
+            if state == "cancelling":  # the claims of dead workers end cancelled too
+                self.queue.requeue_stalled(run_id)
+                if self.queue.cancel_run(run_id)[1] and self.queue.begin_finish(run_id):
+                    send_finish_token(self.app, run_id)
+                continue
             if state == "finishing":
                 if self.queue.touch_stalled(run_id, FINISH_IDLE_SECONDS):
                     send_finish_token(self.app, run_id)
