@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -355,17 +355,14 @@ class SiteCrawl:
         host = politeness_key(url)
         politeness = self.frontier.politeness
         pacing = Pacing(navigation_turn=lambda: politeness.navigation_turn(host))
-        for sample in range(1, self.site.repeat + 1):
-            for device in self.devices:
-                if (sample, device) == (1, self.devices[0]):
-                    continue
-                for state in self._states:
-                    if self.stop.is_set():
-                        return
-                    async with politeness.slot(host, pace=False):
-                        capture = await self._measure(item.url, state, pacing, device)
-                    await self.pipeline.keep(capture, depth=item.depth, source=item.source,
-                                             sample=sample)
+        for sample, device, state in variant_measurements(self.site.repeat, self.devices,
+                                                          self._states):
+            if self.stop.is_set():
+                return
+            async with politeness.slot(host, pace=False):
+                capture = await self._measure(item.url, state, pacing, device)
+            await self.pipeline.keep(capture, depth=item.depth, source=item.source,
+                                     sample=sample)
 
     async def _run_journeys(self) -> None:
         self.journey_failures += await play_site_journeys(
@@ -432,16 +429,8 @@ class SiteCrawl:
     async def _record_linked_file(self, item: QueuedUrl, capture: Capture) -> None:
         """A link that led to a file, not a page (text, JSON, an image...): a document."""
         self.frontier.mark_done(item.url, capture.final_url)
-        document = next((r for r in capture.requests if r.resource_type == "document"
-                         and r.url == capture.final_url), None)
-        size = None
-        if document is not None:
-            size = document.decoded_body_bytes or document.encoded_body_bytes
-        await asyncio.to_thread(
-            self.store.record_document, self.open_run_id, url=item.url, final_url=capture.final_url,
-            status=capture.status, content_type=capture.content_type, size_bytes=size,
-            found_on=item.parent, link_text=None, error=None,
-        )
+        await asyncio.to_thread(self.store.record_document, self.open_run_id,
+                                **linked_file(item.url, item.parent, capture))
         self.progress.documents += 1
         self.on_progress(self.progress)
 
@@ -507,6 +496,27 @@ def final_status(done: int, failed: int, refused: dict[str, int]) -> tuple[str, 
     if done - failed == 0:
         return "failed", f"every page failed ({failed} pages)"
     return "completed", None
+
+
+def variant_measurements(repeat: int, devices: list[str],
+                         states: tuple[str, ...]) -> Iterator[tuple[int, str, str]]:
+    """(sample, device, consent state) of a page's other measurements: every sample in every
+    device, but the first sample in the first device (the page's own measurement)."""
+    for sample in range(1, repeat + 1):
+        for device in devices:
+            if (sample, device) != (1, devices[0]):
+                for state in states:
+                    yield sample, device, state
+
+
+def linked_file(url: str, parent: str | None, capture: Capture) -> dict[str, Any]:
+    """The document record of a link that led to a file, not a page (text, JSON, an image...)."""
+    document = next((r for r in capture.requests if r.resource_type == "document"
+                     and r.url == capture.final_url), None)
+    size = (document.decoded_body_bytes or document.encoded_body_bytes) if document else None
+    return {"url": url, "final_url": capture.final_url, "status": capture.status,
+            "content_type": capture.content_type, "size_bytes": size, "found_on": parent,
+            "link_text": None, "error": None}
 
 
 def content_key(capture: Capture) -> tuple[str, str] | None:

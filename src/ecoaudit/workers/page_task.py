@@ -13,7 +13,12 @@ from collections.abc import Callable
 
 from ecoaudit.capture import Capture
 from ecoaudit.crawl.dedup import CANONICAL, REDIRECT, SAME_CONTENT, canonical_duplicate
-from ecoaudit.crawl.engine import content_key, not_a_page
+from ecoaudit.crawl.engine import (
+    content_key,
+    linked_file,
+    not_a_page,
+    variant_measurements,
+)
 from ecoaudit.measure import Pacing
 from ecoaudit.net.urls import UrlError, normalise, politeness_key
 from ecoaudit.store import Store
@@ -72,16 +77,13 @@ class PageTask:
     async def _measure_variants(self) -> None:
         """The page's other devices and samples, each in its own turn of the host."""
         context = self.context
-        for sample in range(1, context.site.repeat + 1):
-            for device in context.devices:
-                if (sample, device) == (1, context.devices[0]):
-                    continue
-                for state in context.states:
-                    async with self._host_slot():
-                        capture = await self._measure(
-                            state, Pacing(navigation_turn=self._navigation_turn), device)
-                    await context.pipeline.keep(capture, depth=self.item.depth,
-                                                source=self.item.source, sample=sample)
+        for sample, device, state in variant_measurements(context.site.repeat, context.devices,
+                                                          context.states):
+            async with self._host_slot():
+                capture = await self._measure(
+                    state, Pacing(navigation_turn=self._navigation_turn), device)
+            await context.pipeline.keep(capture, depth=self.item.depth,
+                                        source=self.item.source, sample=sample)
 
     async def _duplicate_of(self, capture: Capture) -> tuple[str, str] | None:
         """(page copied, reason) when this page copies another (the order of
@@ -117,14 +119,8 @@ class PageTask:
 
     async def _record_linked_file(self, capture: Capture) -> None:
         """A link that led to a file, not a page: a document of the run."""
-        document = next((r for r in capture.requests if r.resource_type == "document"
-                         and r.url == capture.final_url), None)
-        size = (document.decoded_body_bytes or document.encoded_body_bytes) if document else None
-        await asyncio.to_thread(
-            self.store.record_document, self.context.run_id, url=self.item.url,
-            final_url=capture.final_url, status=capture.status,
-            content_type=capture.content_type, size_bytes=size, found_on=self.item.parent,
-            link_text=None, error=None)
+        await asyncio.to_thread(self.store.record_document, self.context.run_id,
+                                **linked_file(self.item.url, self.item.parent, capture))
 
     async def _finish(self, state: str, *, error: str | None = None,
                       links: list | None = None) -> Finished:
